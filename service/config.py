@@ -71,9 +71,9 @@ class Settings(BaseSettings):
     exposure_thresholds: list[float] = [0.1, 0.08]
     # Vector index: exact numpy search up to this many videos, HNSW (hnswlib) above.
     index_exact_max: int = 20000
-    hnsw_m: int = 16
+    hnsw_m: int = 32
     hnsw_ef_construction: int = 200
-    hnsw_ef_search: int = 200
+    hnsw_ef_search: int = 600
     # Text-to-video search also encodes the query with CLIP's text tower: auto (only for named
     # pretrained weights, not local/random checkpoints), on, off.
     clip_text_search: str = "auto"

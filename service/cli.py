@@ -1,4 +1,4 @@
-"""`reelsense` command line: embed a media folder, tag one file."""
+"""`reelsense` command line: embed a media folder, tag one file, recommend, record events, fit fusion, evaluate."""
 from __future__ import annotations
 
 import argparse
@@ -108,6 +108,79 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recommender(args: argparse.Namespace, need_text: bool = True):
+    """A Recommender over the store, with the text encoder (stated interests, search) when needed."""
+    from extractors.text import TextExtractor
+    from service.matcher import Recommender
+    from service.store import Store
+
+    settings = _settings(args)
+    text = TextExtractor(settings.text_model) if need_text else None
+    return Recommender(Store(settings.database), settings, text=text)
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from extractors.features import ModelUnavailableError
+
+    try:
+        rec = _recommender(args)
+    except ModelUnavailableError as exc:
+        return _fail(str(exc))
+    if args.refresh:
+        rec.refresh(args.user)
+    if args.interests or args.tags:
+        rec.set_interests(args.user, args.interests or "", args.tags.split(",") if args.tags else [])
+    items = rec.recommend(args.user, args.k, args.diversity)
+    paths = {i["video_id"]: rec.store.get(i["video_id"]) for i in items}
+    for item in items:
+        record = paths[item["video_id"]]
+        item["title"], item["path"] = record.title, record.path
+    print(json.dumps({"user": args.user, "profile": rec.profile(args.user), "items": items}, indent=2))
+    rec.store.close()
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from service.profiles import Event, EventError
+
+    rec = _recommender(args, need_text=False)
+    try:
+        lines = Path(args.file).read_text().splitlines()
+        events = [Event.from_dict(json.loads(line), i) for i, line in enumerate(l for l in lines if l.strip())]
+        n = rec.record_events(events)
+    except EventError as exc:
+        print(json.dumps({"error": exc.to_dict()}), file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot read events from {args.file}: {exc}")
+    print(f"recorded {n} events", file=sys.stderr)
+    return 0
+
+
+def cmd_fusion_fit(args: argparse.Namespace) -> int:
+    from service.matcher import QueryError
+
+    rec = _recommender(args, need_text=False)
+    try:
+        report = rec.fit_fusion(holdout=args.holdout)
+    except QueryError as exc:
+        return _fail(exc.message)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from extractors.text import TextExtractor
+    from service.evaluation import SimulationConfig, format_report, run_simulation
+
+    settings = _settings(args)
+    cfg = SimulationConfig(test_users=args.users, videos=args.videos, seed=args.seed, k=args.k)
+    text = None if args.no_text else TextExtractor(settings.text_model)
+    figures = run_simulation(settings, cfg, text)
+    print(json.dumps(figures, indent=2) if args.json else format_report(figures, cfg.k))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelsense", description="Multimodal short-video understanding")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -129,6 +202,38 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--top", type=int, default=12, help="how many tags to print")
     tag.add_argument("--db", help=argparse.SUPPRESS)
     tag.set_defaults(func=cmd_tag)
+
+    rec = sub.add_parser("recommend", help="a user's feed as JSON, each item with its explanation")
+    rec.add_argument("--user", required=True)
+    rec.add_argument("--interests", help='stated interests as free text, e.g. "cooking, travel"')
+    rec.add_argument("--tags", help="comma-separated taxonomy tags, e.g. food,travel")
+    rec.add_argument("-k", type=int, default=10)
+    rec.add_argument("--diversity", type=float, help="0 (relevance only) .. 1 (most diverse); default from settings")
+    rec.add_argument("--refresh", action="store_true", help="forget the user's history and profile first")
+    rec.add_argument("--db", help="SQLite store path")
+    rec.set_defaults(func=cmd_recommend)
+
+    events = sub.add_parser("events", help="record interaction events from a JSONL file (all or nothing)")
+    events.add_argument("file", help='one JSON object per line: {"user_id","video_id","type","timestamp",...}')
+    events.add_argument("--db", help="SQLite store path")
+    events.set_defaults(func=cmd_events)
+
+    fusion = sub.add_parser("fusion", help="fusion weights")
+    fusion_sub = fusion.add_subparsers(dest="fusion_command", required=True)
+    fit = fusion_sub.add_parser("fit", help="learn global modality weights from recorded events")
+    fit.add_argument("--holdout", type=float, default=0.2, help="latest share of events held out for the report")
+    fit.add_argument("--db", help="SQLite store path")
+    fit.set_defaults(func=cmd_fusion_fit)
+
+    ev = sub.add_parser("evaluate", help="offline cold-start simulation against popularity and random baselines")
+    ev.add_argument("--users", type=int, default=60)
+    ev.add_argument("--videos", type=int, default=480)
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("-k", type=int, default=10)
+    ev.add_argument("--no-text", action="store_true", help="synthetic text vectors instead of the text encoder")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--db", help=argparse.SUPPRESS)
+    ev.set_defaults(func=cmd_evaluate)
     return parser
 
 

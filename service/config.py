@@ -37,6 +37,46 @@ class Settings(BaseSettings):
 
     # Fusion: softmax temperature over modality confidences.
     fusion_temperature: float = 0.5
+    # Scoring-time modality weights: learned by `reelsense fusion fit` (stored) or these defaults;
+    # each user's own engagement then tilts them (strength 0 turns per-user weights off).
+    modality_prior_text: float = 1.0 / 3
+    modality_prior_visual: float = 1.0 / 3
+    modality_prior_audio: float = 1.0 / 3
+    user_modality_strength: float = 4.0
+
+    # Interaction signals: how much each event says about interest (negative = disinterest).
+    # A view counts view_base + view_completion * completion ratio (full watches are strong).
+    signal_impression: float = 0.0
+    signal_view_base: float = 0.1
+    signal_view_completion: float = 1.0
+    signal_like: float = 1.0
+    signal_share: float = 2.0
+    signal_comment: float = 1.2
+    signal_follow: float = 1.5
+    signal_skip: float = -0.3
+    signal_not_interested: float = -2.0
+    profile_half_life_days: float = 14.0
+    negative_penalty: float = 0.6  # score -= penalty * similarity to the user's negative vector
+    onboarding_weight: float = 1.0  # stated interests count like this much positive signal
+
+    # Matcher: candidate pool, diversity (MMR lambda: 1 = relevance only), caps and exploration.
+    candidate_pool: int = 200
+    mmr_lambda: float = 0.7
+    max_per_category: int = 3
+    max_per_creator: int = 2
+    exploration_share: float = 0.2
+    # Staged exposure of new videos: impression budgets per stage, and the engagement rate over a
+    # stage's impressions needed to be promoted to the next; below it the video stops being explored.
+    exposure_stages: list[int] = [20, 200, 2000]
+    exposure_thresholds: list[float] = [0.1, 0.08]
+    # Vector index: exact numpy search up to this many videos, HNSW (hnswlib) above.
+    index_exact_max: int = 20000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 200
+    hnsw_ef_search: int = 600
+    # Text-to-video search also encodes the query with CLIP's text tower: auto (only for named
+    # pretrained weights, not local/random checkpoints), on, off.
+    clip_text_search: str = "auto"
 
     # Librosa's JIT cache, so compilation happens once per machine, not per process.
     numba_cache_dir: Path | None = None  # default: data_dir / "numba_cache"

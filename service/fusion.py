@@ -71,3 +71,103 @@ def fuse(
 def contributions(a: FusedVector, b: FusedVector) -> dict[str, float]:
     """Per-modality terms whose sum is the cosine similarity of two fused vectors."""
     return {m: float(np.dot(a.block(m), b.block(m))) for m in MODALITIES}
+
+
+# -- scoring-time modality weights -------------------------------------------------------------------
+# A user (or a search query) is fused the same way as a video: concat(sqrt(a_m) * u_m) with its own
+# weights a_m. Then user . video = sum_m sqrt(a_m * w_m) * cos(u_m, v_m): still one inner product
+# (so the vector index can search it) and still split exactly by `contributions`.
+
+
+def normalize_weights(weights: dict[str, float], present: set[str] | None = None) -> dict[str, float]:
+    """Non-negative weights over MODALITIES summing to 1 over the present ones; absent ones get 0."""
+    keep = {m: max(0.0, float(weights.get(m, 0.0))) for m in MODALITIES if present is None or m in present}
+    total = sum(keep.values())
+    if total <= 0:
+        keep = {m: 1.0 for m in keep}
+        total = float(len(keep)) or 1.0
+    return {m: keep.get(m, 0.0) / total for m in MODALITIES}
+
+
+def compose(vectors: dict[str, np.ndarray], weights: dict[str, float], dims: dict[str, int]) -> FusedVector:
+    """A fused vector from per-modality vectors (normalised here) under the given weights.
+
+    Modalities without a (non-zero) vector get weight 0 and the rest renormalise.
+    """
+    units: dict[str, np.ndarray] = {}
+    for m in MODALITIES:
+        v = vectors.get(m)
+        if v is None or dims.get(m, 0) == 0 or np.asarray(v).size != dims[m]:
+            continue
+        norm = float(np.linalg.norm(v))
+        if norm > 1e-12:
+            units[m] = np.asarray(v, np.float32) / norm
+    w = normalize_weights(weights, set(units)) if units else {m: 0.0 for m in MODALITIES}
+    parts = [np.sqrt(w[m]).astype(np.float32) * units[m] if m in units else np.zeros(dims.get(m, 0), np.float32)
+             for m in MODALITIES]
+    return FusedVector(np.concatenate(parts).astype(np.float32), w, dict(dims))
+
+
+def unit_blocks(matrix: np.ndarray, dims: dict[str, int]) -> dict[str, np.ndarray]:
+    """Per-modality unit vectors recovered from fused rows (zero rows where a modality was absent)."""
+    out, start = {}, 0
+    for m in MODALITIES:
+        block = matrix[:, start : start + dims[m]]
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        out[m] = np.where(norms > 1e-9, block / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
+        start += dims[m]
+    return out
+
+
+# -- learning the global modality weights --------------------------------------------------------------
+
+
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney with tied ranks); 0.5 when one class is missing."""
+    labels = np.asarray(labels, bool)
+    pos, neg = int(labels.sum()), int((~labels).sum())
+    if pos == 0 or neg == 0:
+        return 0.5
+    order = np.argsort(scores, kind="stable")
+    ranks = np.empty(len(scores), float)
+    sorted_scores = np.asarray(scores)[order]
+    i = 0
+    while i < len(order):  # average ranks over ties
+        j = i
+        while j + 1 < len(order) and sorted_scores[j + 1] == sorted_scores[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2.0 + 1.0
+        i = j + 1
+    return float((ranks[labels].sum() - pos * (pos + 1) / 2.0) / (pos * neg))
+
+
+def fit_modality_weights(
+    parts: np.ndarray, labels: np.ndarray, steps: int = 800, lr: float = 0.5, l2: float = 1e-3
+) -> dict[str, float]:
+    """Weights a_m that make sum_m sqrt(a_m) * parts[:, m] best predict engagement.
+
+    `parts[:, m]` is a modality's contribution with unit user weight (sqrt(w_video,m) * cosine).
+    Logistic regression on those columns with non-negative coefficients c_m = softplus(theta_m);
+    the coefficient is sqrt(a_m), so a = c^2 / sum(c^2).
+    """
+    x = np.asarray(parts, np.float64)
+    y = np.asarray(labels, np.float64)
+    x = (x - x.mean(axis=0)) if len(x) else x
+    theta = np.zeros(x.shape[1])
+    bias = 0.0
+    for _ in range(steps):
+        c = np.log1p(np.exp(theta)) * 4.0
+        z = x @ c + bias
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        err = p - y
+        grad_c = x.T @ err / len(y) + l2 * c
+        theta -= lr * grad_c * 4.0 / (1.0 + np.exp(-theta))
+        bias -= lr * float(err.mean())
+    c = np.log1p(np.exp(theta))
+    return normalize_weights({m: float(c[i] ** 2) for i, m in enumerate(MODALITIES)})
+
+
+def weighted_scores(parts: np.ndarray, weights: dict[str, float]) -> np.ndarray:
+    """sum_m sqrt(a_m) * parts[:, m]: the matcher's score under scoring weights `weights`."""
+    coef = np.array([np.sqrt(weights.get(m, 0.0)) for m in MODALITIES])
+    return np.asarray(parts, np.float64) @ coef

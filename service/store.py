@@ -1,13 +1,17 @@
-"""SQLite persistence for video records. SQLite is the source of truth; indexes are rebuilt from it.
+"""SQLite persistence for video records, user events, user interests and fitted fusion weights.
 
-One store holds one embedding space: vectors of another space are refused with a message that
-says how to re-index, so incomparable vectors are never mixed.
+SQLite is the source of truth; vector indexes are rebuilt from it. One store holds one embedding
+space: vectors of another space are refused with a message that says how to re-index, so
+incomparable vectors are never mixed. One connection is shared by all threads behind a re-entrant
+lock, so the API's worker threads never interleave statements or transactions.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
+from typing import Any, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +47,35 @@ CREATE TABLE IF NOT EXISTS modality_features (
     stats TEXT NOT NULL,
     PRIMARY KEY (video_id, modality)
 );
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    ts REAL NOT NULL,
+    watch_seconds REAL,
+    completion REAL
+);
+CREATE INDEX IF NOT EXISTS events_user ON events(user_id, ts);
+CREATE INDEX IF NOT EXISTS events_video ON events(video_id);
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS interests (
+    user_id TEXT PRIMARY KEY REFERENCES users(user_id) ON DELETE CASCADE,
+    text TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fusion_weights (
+    name TEXT PRIMARY KEY,
+    weights TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    report TEXT NOT NULL DEFAULT '{}',
+    fitted_at REAL NOT NULL
+);
 """
 
 
@@ -62,6 +95,7 @@ class Store:
     def __init__(self, path: str | Path, timeout_s: float = 30.0):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
         self.conn = sqlite3.connect(self.path, timeout=timeout_s, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
@@ -69,7 +103,17 @@ class Store:
         self.conn.executescript(SCHEMA)
 
     def close(self) -> None:
-        self.conn.close()
+        with self.lock:
+            self.conn.close()
+
+    def _all(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run one query and fetch every row while holding the lock."""
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: tuple = ()) -> tuple | None:
+        with self.lock:
+            return self.conn.execute(sql, params).fetchone()
 
     def __enter__(self) -> "Store":
         return self
@@ -80,7 +124,7 @@ class Store:
     # -- embedding space -------------------------------------------------------------------------
     @property
     def space_id(self) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key='space_id'").fetchone()
+        row = self._one("SELECT value FROM meta WHERE key='space_id'")
         return row[0] if row else None
 
     def check_space(self, space_id: str) -> None:
@@ -95,10 +139,10 @@ class Store:
 
     # -- videos ----------------------------------------------------------------------------------
     def has(self, video_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM videos WHERE id=?", (video_id,)).fetchone() is not None
+        return self._one("SELECT 1 FROM videos WHERE id=?", (video_id,)) is not None
 
     def count(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM videos").fetchone()[0])
+        return int(self._one("SELECT COUNT(*) FROM videos")[0])
 
     def add(self, record: VideoRecord) -> bool:
         """Store a record atomically; False (and no change) when the same content is already stored."""
@@ -125,8 +169,9 @@ class Store:
         return True
 
     def get(self, video_id: str) -> VideoRecord | None:
-        row = self.conn.execute("SELECT * FROM videos WHERE id=?", (video_id,)).fetchone()
-        return self._record(row) if row else None
+        with self.lock:
+            row = self._one("SELECT * FROM videos WHERE id=?", (video_id,))
+            return self._record(row) if row else None
 
     def delete(self, video_id: str) -> bool:
         with self._transaction():
@@ -134,7 +179,7 @@ class Store:
         return cur.rowcount > 0
 
     def ids(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT id FROM videos ORDER BY created_at, id")]
+        return [r[0] for r in self._all("SELECT id FROM videos ORDER BY created_at, id")]
 
     def records(self, ids: list[str] | None = None) -> list[VideoRecord]:
         wanted = ids if ids is not None else self.ids()
@@ -142,21 +187,124 @@ class Store:
 
     def fused_matrix(self) -> tuple[list[str], np.ndarray]:
         """All fused vectors as one float32 matrix (rows in `ids` order): the exact-search index."""
-        rows = self.conn.execute("SELECT id, fused FROM videos ORDER BY created_at, id").fetchall()
+        rows = self._all("SELECT id, fused FROM videos ORDER BY created_at, id")
         if not rows:
             return [], np.zeros((0, 0), np.float32)
         return [r[0] for r in rows], np.stack([_vector(r[1]) for r in rows])
 
+    def catalogue(self) -> list[dict[str, Any]]:
+        """One light row per video (no per-modality vectors) for building the matcher's index."""
+        rows = self._all("SELECT id, creator, created_at, weights, fused, hashtags FROM videos ORDER BY created_at, id")
+        tags: dict[str, list[dict]] = {}
+        for vid, t in self._all("SELECT video_id, tags FROM modality_features"):
+            tags.setdefault(vid, []).extend(json.loads(t))
+        return [
+            {"id": vid, "creator": creator, "created_at": created, "weights": json.loads(weights),
+             "fused": _vector(fused), "hashtags": json.loads(hashtags), "tags": tags.get(vid, [])}
+            for vid, creator, created, weights, fused, hashtags in rows
+        ]
+
+    def modality_vectors(self, ids: list[str]) -> dict[str, dict[str, tuple[np.ndarray, float]]]:
+        """{video_id: {modality: (unit vector, confidence)}} for the given videos."""
+        out: dict[str, dict[str, tuple[np.ndarray, float]]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            marks = ",".join("?" * len(chunk))
+            for vid, m, conf, vec in self._all(
+                f"SELECT video_id, modality, confidence, vector FROM modality_features WHERE video_id IN ({marks})",
+                tuple(chunk),
+            ):
+                out.setdefault(vid, {})[m] = (_vector(vec), float(conf))
+        return out
+
+    # -- events and users ------------------------------------------------------------------------
+    def add_events(self, rows: Iterable[tuple]) -> int:
+        """Insert (user_id, video_id, type, ts, watch_seconds, completion) rows in one transaction."""
+        rows = list(rows)
+        now = time.time()
+        with self._transaction():
+            for user in {r[0] for r in rows}:
+                self._touch_user(user, now)
+            self.conn.executemany(
+                "INSERT INTO events(user_id, video_id, type, ts, watch_seconds, completion) VALUES (?,?,?,?,?,?)", rows
+            )
+        return len(rows)
+
+    def events(self, user_id: str | None = None) -> list[tuple]:
+        """(user_id, video_id, type, ts, watch_seconds, completion) rows in time order."""
+        sql = "SELECT user_id, video_id, type, ts, watch_seconds, completion FROM events"
+        if user_id is None:
+            return self._all(sql + " ORDER BY ts, id")
+        return self._all(sql + " WHERE user_id=? ORDER BY ts, id", (user_id,))
+
+    def video_event_counts(self) -> dict[str, dict[str, int]]:
+        """{video_id: {event type: count, "complete_view": views with completion >= 0.5}} over all users."""
+        out: dict[str, dict[str, int]] = {}
+        for vid, kind, n, complete in self._all(
+            "SELECT video_id, type, COUNT(*), SUM(CASE WHEN completion >= 0.5 THEN 1 ELSE 0 END) "
+            "FROM events GROUP BY video_id, type"
+        ):
+            out.setdefault(vid, {})[kind] = int(n)
+            if kind == "view":
+                out[vid]["complete_view"] = int(complete or 0)
+        return out
+
+    def set_interests(self, user_id: str, text: str, tags: list[dict]) -> None:
+        now = time.time()
+        with self._transaction():
+            self._touch_user(user_id, now)
+            self.conn.execute(
+                "INSERT OR REPLACE INTO interests(user_id, text, tags, updated_at) VALUES (?,?,?,?)",
+                (user_id, text, json.dumps(tags), now),
+            )
+
+    def interests(self, user_id: str) -> tuple[str, list[dict]] | None:
+        row = self._one("SELECT text, tags FROM interests WHERE user_id=?", (user_id,))
+        return (row[0], json.loads(row[1])) if row else None
+
+    def delete_user(self, user_id: str) -> bool:
+        """Forget a user's history and derived profile; True when there was anything to forget."""
+        with self._transaction():
+            n = self.conn.execute("DELETE FROM events WHERE user_id=?", (user_id,)).rowcount
+            n += self.conn.execute("DELETE FROM interests WHERE user_id=?", (user_id,)).rowcount
+            n += self.conn.execute("DELETE FROM users WHERE user_id=?", (user_id,)).rowcount
+        return n > 0
+
+    def users(self) -> list[str]:
+        return [r[0] for r in self._all("SELECT user_id FROM users ORDER BY user_id")]
+
+    def _touch_user(self, user_id: str, now: float) -> None:
+        self.conn.execute(
+            "INSERT INTO users(user_id, created_at, updated_at) VALUES (?,?,?) "
+            "ON CONFLICT(user_id) DO UPDATE SET updated_at=excluded.updated_at",
+            (user_id, now, now),
+        )
+
+    # -- fitted fusion weights -------------------------------------------------------------------
+    def save_fusion_weights(self, name: str, weights: dict[str, float], settings: dict, report: dict) -> None:
+        with self._transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO fusion_weights(name, weights, settings, report, fitted_at) VALUES (?,?,?,?,?)",
+                (name, json.dumps(weights), json.dumps(settings, default=str), json.dumps(report, default=float), time.time()),
+            )
+
+    def fusion_weights(self, name: str = "global") -> dict[str, Any] | None:
+        row = self._one("SELECT weights, settings, report, fitted_at FROM fusion_weights WHERE name=?", (name,))
+        if not row:
+            return None
+        return {"weights": json.loads(row[0]), "settings": json.loads(row[1]), "report": json.loads(row[2]),
+                "fitted_at": row[3]}
+
     # -- internals -------------------------------------------------------------------------------
     def _transaction(self):
-        return _Transaction(self.conn)
+        return _Transaction(self.conn, self.lock)
 
     def _record(self, row: tuple) -> VideoRecord:
         (vid, path, title, description, hashtags, creator, _duration, info, weights, space_id, fused,
          warnings, created_at) = row
         features = {}
         dims = {}
-        for m, model, confidence, vector, tags, stats in self.conn.execute(
+        for m, model, confidence, vector, tags, stats in self._all(
             "SELECT modality, model, confidence, vector, tags, stats FROM modality_features WHERE video_id=?", (vid,)
         ):
             vec = _vector(vector)
@@ -172,13 +320,22 @@ class Store:
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any error, so a failed write leaves nothing behind."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock):
         self.conn = conn
+        self.lock = lock
 
     def __enter__(self):
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.lock.acquire()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.lock.release()
         return False

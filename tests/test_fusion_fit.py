@@ -1,0 +1,90 @@
+"""Scoring-time fusion: exact decomposition, per-user weights, fitting global weights, index, exposure stages."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from service.config import Settings
+from service.evaluation import synthetic_record
+from service.fusion import MODALITIES, compose, contributions
+from service.index import ExactIndex, HnswIndex
+from service.matcher import Recommender, exposure_stage
+from service.profiles import Event
+from service.store import Store
+
+
+def test_user_query_decomposes_exactly_and_renormalises():
+    rng = np.random.default_rng(1)
+    dims = {"text": 6, "visual": 5, "audio": 4}
+    user = compose({"text": rng.normal(size=6), "audio": rng.normal(size=4)}, {"text": 1, "visual": 1, "audio": 3}, dims)
+    assert user.weights == pytest.approx({"text": 0.25, "visual": 0.0, "audio": 0.75})
+    video = compose({m: rng.normal(size=d) for m, d in dims.items()}, {m: 1 for m in MODALITIES}, dims)
+    assert sum(contributions(user, video).values()) == pytest.approx(float(user.vector @ video.vector), abs=1e-6)
+    assert np.linalg.norm(user.vector) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_fusion_fit_learns_that_audio_predicts_engagement(tmp_path):
+    """Users engage with videos whose audio matches their taste; text and visual are noise."""
+    rng = np.random.default_rng(2)
+    store = Store(tmp_path / "f.db")
+    sounds = rng.normal(size=(4, 8))
+    for j in range(80):
+        vectors = {"text": rng.normal(size=8), "visual": rng.normal(size=8),
+                   "audio": sounds[j % 4] + 0.3 * rng.normal(size=8)}
+        store.add(synthetic_record(f"v{j}", vectors))
+    rec = Recommender(store, Settings(data_dir=tmp_path))
+    events, t = [], 0.0
+    for u in range(30):
+        taste = u % 4
+        for j in rng.choice(80, size=20, replace=False):
+            t += 1.0
+            kind = "like" if j % 4 == taste and rng.random() < 0.9 else "skip"
+            events.append(Event(f"u{u}", f"v{j}", kind, t))
+    rec.record_events(events)
+    report = rec.fit_fusion()
+    assert report["weights"]["audio"] > 0.6
+    assert report["gain"] > 0 and report["heldout_auc"] > 0.8
+    assert rec.prior()["audio"] == pytest.approx(report["weights"]["audio"], abs=1e-3)  # saved and used
+    store.close()
+
+
+def test_hnsw_matches_exact_search():
+    rng = np.random.default_rng(3)
+    matrix = rng.normal(size=(3000, 32)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    exact, approx = ExactIndex(matrix), HnswIndex(matrix, ef_search=100)
+    recall = []
+    for q in matrix[:20] + 0.1 * rng.normal(size=(20, 32)).astype(np.float32):
+        truth = set(exact.search(q, 50).rows.tolist())
+        recall.append(len(truth & set(approx.search(q, 50).rows.tolist())) / 50)
+    assert np.mean(recall) > 0.95
+    hits = exact.search(matrix[5], 3)
+    assert hits.rows[0] == 5 and hits.scores[0] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_staged_exposure():
+    stages, thresholds = [20, 200], [0.05, 0.1]
+    assert exposure_stage(0, 0, stages, thresholds) == (0, "exploring")
+    assert exposure_stage(20, 0, stages, thresholds) == (0, "retired")
+    assert exposure_stage(20, 5, stages, thresholds) == (1, "exploring")
+    assert exposure_stage(200, 30, stages, thresholds) == (2, "established")
+    assert exposure_stage(200, 15, stages, thresholds) == (1, "retired")
+
+
+def test_category_and_creator_caps_diversify_the_feed(tmp_path):
+    from extractors.features import Tag
+
+    rng = np.random.default_rng(4)
+    store = Store(tmp_path / "c.db")
+    base = rng.normal(size=8)
+    for j in range(12):  # eight near-identical food videos by one creator, four others
+        food = j < 8
+        vec = base + (0.05 if food else 1.5) * rng.normal(size=8)
+        store.add(synthetic_record(f"v{j}", {m: vec for m in MODALITIES}, tags=[Tag("food" if food else "travel", 1, "category")],
+                                   creator="chef" if food else f"c{j}"))
+    rec = Recommender(store, Settings(data_dir=tmp_path, max_per_category=3, max_per_creator=2, exploration_share=0))
+    rec.record_events([Event("u", "v0", "like", 1.0)])
+    feed = rec.recommend("u", k=5, diversity=0.0)
+    creators = [store.get(it["video_id"]).creator for it in feed]
+    assert creators.count("chef") == 2
+    store.close()

@@ -1,0 +1,120 @@
+"""The matcher on the sample media with real models, through the Recommender and the CLI."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from service.cli import main
+from service.fusion import MODALITIES
+from service.matcher import QueryError, Recommender, UnknownVideoError
+from service.profiles import Event
+from service.store import Store
+from tests.conftest import SAMPLE_MEDIA
+
+
+@pytest.fixture(scope="module")
+def sample_store(analyzer, tmp_path_factory):
+    """The eight sample clips analysed once and stored; tests use distinct user ids."""
+    db = tmp_path_factory.mktemp("matcher") / "store.db"
+    store = Store(db)
+    for _path, record, error, _ in analyzer.analyze_many(sorted(SAMPLE_MEDIA.glob("*.mp4"))):
+        assert error is None
+        store.add(record)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def rec(sample_store, analyzer):
+    return Recommender(sample_store, analyzer.settings, text=analyzer.text, visual=analyzer.visual)
+
+
+def name(rec: Recommender, video_id: str) -> str:
+    return Path(rec.store.get(video_id).path).stem
+
+
+@pytest.mark.parametrize("interests, expected, tag", [
+    ("cooking pasta and italian recipes", "pasta_recipe", "food"),
+    ("my cat and cute kittens", "cat_zoomies", "pets"),
+    ("gym workouts and training", "gym_workout", "fitness"),
+])
+def test_stated_interests_make_the_first_feed_personal(rec, interests, expected, tag):
+    user = f"onboard-{expected}"
+    profile = rec.set_interests(user, interests)
+    assert profile["interest_tags"][0]["label"] == tag
+    feed = rec.recommend(user, k=4)
+    top = feed[0]
+    assert name(rec, top["video_id"]) == expected
+    exp = top["explanation"]
+    assert set(exp["contributions"]) == set(MODALITIES)
+    assert top["score"] == pytest.approx(sum(exp["contributions"].values()) - exp["negative_penalty"], abs=1e-5)
+    assert tag in exp["matched_tags"] and exp["reason"] == "stated_interests"
+    assert [it["rank"] for it in feed] == [1, 2, 3, 4]
+
+
+def test_not_interested_drops_the_video_and_refresh_resets(rec):
+    user = "foodie"
+    rec.set_interests(user, "cooking pasta and italian recipes")
+    pasta = rec.recommend(user, k=3)[0]["video_id"]
+    rec.record_events([Event(user, pasta, "not_interested", 1000.0)])
+    ids = [it["video_id"] for it in rec.recommend(user, k=8)]
+    assert pasta not in ids
+    assert rec.profile(user)["negative_tags"][0]["label"] == "food"
+    rec.refresh(user)
+    profile = rec.profile(user)
+    assert profile["cold_start"] and profile["interest_tags"] == []
+    feed = rec.recommend(user, k=8)
+    assert pasta in [it["video_id"] for it in feed]
+    assert {it["explanation"]["reason"] for it in feed} <= {"cold_start_user", "exploration"}
+
+
+def test_engagement_moves_the_feed_and_seen_videos_are_excluded(rec):
+    user = "dancer"
+    vid = {name(rec, v): v for v in rec.store.ids()}
+    rec.record_events([Event(user, vid["dance_party"], "view", 10.0, watch_seconds=5.0, completion=1.0),
+                       Event(user, vid["dance_party"], "share", 11.0)])
+    feed = rec.recommend(user, k=7)
+    assert vid["dance_party"] not in [it["video_id"] for it in feed]
+    assert feed[0]["explanation"]["reason"] in ("personal", "exploration")
+    assert rec.profile(user)["event_counts"]["share"] == 1
+
+
+def test_similar_and_search(rec):
+    vid = {name(rec, v): v for v in rec.store.ids()}
+    similar = rec.similar(vid["gym_workout"], k=3)
+    assert len(similar) == 3 and vid["gym_workout"] not in [s["video_id"] for s in similar]
+    assert similar[0]["explanation"]["reason"] == "similar"
+    hits = rec.search("sunset at the beach on holiday", k=3)
+    assert name(rec, hits[0]["video_id"]) == "sunset_beach"
+    with pytest.raises(UnknownVideoError):
+        rec.similar("no-such-video")
+    with pytest.raises(QueryError) as err:
+        rec.search("  ")
+    assert err.value.code == "empty_query"
+
+
+def test_cli_recommend_events_and_refresh(sample_store, settings_factory, monkeypatch, capsys, tmp_path):
+    settings = settings_factory()
+    monkeypatch.setenv("REELSENSE_DATA_DIR", str(settings.data_dir))
+    db = str(sample_store.path)
+    assert main(["recommend", "--db", db, "--user", "cli-user", "--interests", "cats and kittens", "-k", "3"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert Path(out["items"][0]["path"]).stem == "cat_zoomies"
+    assert out["items"][0]["explanation"]["matched_tags"][0] == "pets"
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps({"user_id": "cli-user", "video_id": out["items"][0]["video_id"],
+                                  "type": "not_interested", "timestamp": 5.0}) + "\n"
+                      + json.dumps({"user_id": "cli-user", "video_id": "missing", "type": "like"}) + "\n")
+    assert main(["events", str(events), "--db", db]) == 1
+    assert json.loads(capsys.readouterr().err)["error"] == {
+        "code": "unknown_video", "message": "video 'missing' is not in the store", "index": 1}
+    assert sample_store.events("cli-user") == []  # all or nothing
+    events.write_text(events.read_text().splitlines()[0] + "\n")
+    assert main(["events", str(events), "--db", db]) == 0
+    assert main(["recommend", "--db", db, "--user", "cli-user", "-k", "8"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "cat_zoomies" not in [Path(i["path"]).stem for i in out["items"]]
+    assert main(["recommend", "--db", db, "--user", "cli-user", "--refresh", "-k", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["profile"]["cold_start"] is True

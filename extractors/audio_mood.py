@@ -5,11 +5,11 @@ Documented linear formulas, each term scaled to [-1, 1] before weighting (no lea
     tempo  = clip((bpm - 110) / 50) * tempo_confidence      (0 when there is no tempo)
     loud   = clip((loudness_db + 24) / 12)
     busy   = clip((onset_rate_hz - 3) / 3)
-    bright = clip((centroid_hz - 1500) / 1500)
+    bright = clip((centroid_hz - 1000) / 1500)
     mode   = +1 major / -1 minor, times key confidence
 
     arousal = clip(0.40 tempo + 0.25 loud + 0.20 busy + 0.15 bright)
-    valence = clip(0.55 mode + 0.25 tempo + 0.20 bright)
+    valence = clip(0.60 mode + 0.25 tempo + 0.15 bright)
 
 Mood quadrants (Russell's circumplex): high arousal with positive valence is "energetic" above
 0.5 arousal and "happy/upbeat" below; high arousal with negative valence is "tense"; low arousal
@@ -55,10 +55,10 @@ def estimate_mood(
     tempo = _clip((bpm - 110.0) / 50.0) * tempo_confidence if bpm else 0.0
     loud = _clip((loudness_db + 24.0) / 12.0)
     busy = _clip((onset_rate_hz - 3.0) / 3.0)
-    bright = _clip((centroid_hz - 1500.0) / 1500.0)
+    bright = _clip((centroid_hz - 1000.0) / 1500.0)
     mode_sign = {"major": 1.0, "minor": -1.0}.get(mode or "", 0.0) * key_confidence
     arousal = _clip(0.40 * tempo + 0.25 * loud + 0.20 * busy + 0.15 * bright)
-    valence = _clip(0.55 * mode_sign + 0.25 * tempo + 0.20 * bright)
+    valence = _clip(0.60 * mode_sign + 0.25 * tempo + 0.15 * bright)
     if arousal > AROUSAL_SPLIT:
         tag = ("energetic" if arousal > ENERGETIC_AROUSAL else "happy/upbeat") if valence >= 0 else "tense"
     else:

@@ -31,7 +31,7 @@ class FrameFeatures:
     rolloff: np.ndarray  # (n,) Hz, 85 % energy
     flatness: np.ndarray  # (n,) 0 tonal .. 1 white noise
     zcr: np.ndarray  # (n,) crossings per sample
-    contrast: np.ndarray  # (7, n) spectral contrast, dB
+    contrast: np.ndarray  # (7, n) spectral contrast, dB (librosa floors it 80 dB below each window's peak)
     mfcc: np.ndarray  # (13, n)
     chroma: np.ndarray  # (12, n) max-normalised pitch-class energy, C first
 

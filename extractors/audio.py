@@ -1,7 +1,14 @@
-"""Audio features with librosa: rhythm, energy and timbre as a small standardised vector.
+"""Audio understanding with librosa: rhythm, key, energy, timbre, content type and mood.
 
 No learned weights: everything is signal processing, so the audio space id is this module's
-`FEATURE_VERSION`.
+`FEATURE_VERSION` (bump it whenever `VECTOR_LAYOUT` or a feature's definition changes).
+The work is split by job: `audio_frames` (windowed STFT features, bounded memory),
+`audio_rhythm`, `audio_tonality`, `audio_content`, `audio_mood`; this module joins them into
+stats, tags and the standardised vector.
+
+Vector layout (55 dims): each entry (name, reference mean, reference scale) is standardised as
+(value - mean) / scale, then the vector is L2-normalised. Key is placed on the circle of fifths
+(cos, sin) so neighbouring keys stay close; key and mode terms are scaled by key confidence.
 """
 from __future__ import annotations
 
@@ -10,22 +17,54 @@ from pathlib import Path
 
 import numpy as np
 
+from extractors.audio_content import content_fractions
+from extractors.audio_frames import FrameFeatures, frame_features
+from extractors.audio_mood import estimate_mood
+from extractors.audio_rhythm import analyse_rhythm
+from extractors.audio_tonality import estimate_key
 from extractors.features import ModalityFeatures, Tag, l2_normalize
 
-FEATURE_VERSION = "librosa-v1"
-SILENCE_DB = -60.0  # RMS below this (dBFS) is treated as silence
+FEATURE_VERSION = "librosa-v2"
+SILENCE_DB = -60.0  # loudest frame below this (dBFS): the clip is silent, confidence 0
+ACTIVE_FRAME_DB = -50.0  # frames at or above this count for loudness, key and timbre
+MIN_SECONDS = 0.25
+KEY_TAG_CONFIDENCE = 0.3
+TEMPO_TAG_CONFIDENCE = 0.3
 
-# Layout of the audio vector; each entry is (name, reference mean, reference scale) used to standardise.
 VECTOR_LAYOUT: tuple[tuple[str, float, float], ...] = (
+    # rhythm
     ("tempo_bpm", 110.0, 30.0),
+    ("tempo_confidence", 0.5, 0.3),
+    ("beat_strength", 0.5, 0.3),
+    ("beat_regularity", 0.7, 0.3),
     ("onset_rate_hz", 3.0, 2.0),
-    ("rms_db", -25.0, 10.0),
-    ("rms_db_std", 5.0, 4.0),
+    # tonality
+    ("key_fifths_cos", 0.0, 0.5),
+    ("key_fifths_sin", 0.0, 0.5),
+    ("mode_major", 0.0, 0.5),
+    ("key_confidence", 0.4, 0.3),
+    # energy
+    ("loudness_db", -25.0, 10.0),
+    ("dynamic_range_db", 15.0, 10.0),
+    # timbre
     ("centroid_hz", 2000.0, 1200.0),
     ("rolloff_hz", 4000.0, 2500.0),
     ("flatness", 0.05, 0.1),
     ("zcr", 0.08, 0.06),
-) + tuple((f"mfcc_{i}", 0.0, 40.0 if i == 0 else 15.0) for i in range(13))
+) + tuple((f"contrast_{i}", 20.0, 8.0) for i in range(7)) \
+  + tuple((f"mfcc_mean_{i}", 0.0, 60.0 if i == 0 else 20.0) for i in range(13)) \
+  + tuple((f"mfcc_std_{i}", 10.0, 8.0) for i in range(13)) \
+  + (
+    # content type
+    ("silence", 0.1, 0.3),
+    ("speech", 0.3, 0.4),
+    ("music", 0.5, 0.4),
+    ("noise", 0.05, 0.2),
+    # mood
+    ("valence", 0.0, 0.5),
+    ("arousal", 0.0, 0.5),
+    ("danceability", 0.3, 0.3),
+)
 DIM = len(VECTOR_LAYOUT)
 
 
@@ -34,6 +73,16 @@ def configure_numba_cache(cache_dir: str | os.PathLike | None) -> None:
     if cache_dir and "NUMBA_CACHE_DIR" not in os.environ:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
         os.environ["NUMBA_CACHE_DIR"] = str(cache_dir)
+
+
+def _warm_up_signal(sr: int = 22050, seconds: float = 4.0) -> np.ndarray:
+    """Clicks at 120 BPM over an A minor chord: exercises every code path, tempo and key included."""
+    import librosa
+
+    n = int(seconds * sr)
+    t = np.arange(n) / sr
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 261.63, 329.63)) * 0.1
+    return (chord + librosa.clicks(times=np.arange(0, seconds, 0.5), sr=sr, length=n) * 0.5).astype(np.float32)
 
 
 class AudioExtractor:
@@ -47,57 +96,114 @@ class AudioExtractor:
         if warm_up:
             self.warm_up()
 
-    @staticmethod
-    def warm_up() -> None:
-        """Run beat tracking once on a short signal so numba compiles now, not on the first request."""
-        import librosa
-
-        sr = 22050
-        clicks = librosa.clicks(times=np.arange(0, 3, 0.5), sr=sr, length=3 * sr)
-        librosa.beat.beat_track(y=clicks.astype(np.float32), sr=sr)
+    def warm_up(self) -> None:
+        """Run the full analysis once so numba compiles (or loads its cache) now, not on the first request."""
+        self.extract(_warm_up_signal(), 22050)
 
     def extract(self, audio: np.ndarray | None, sr: int) -> ModalityFeatures:
         if audio is None:
             return ModalityFeatures.absent(self.name, DIM, self.model, "no audio stream")
-        if audio.size < sr // 4:
-            return ModalityFeatures.absent(self.name, DIM, self.model, "audio shorter than 0.25 s")
-        import librosa
-
-        y = np.asarray(audio, dtype=np.float32)
-        rms = librosa.feature.rms(y=y)[0]
-        rms_db = librosa.amplitude_to_db(rms, ref=1.0, top_db=None)
-        loudness = float(np.mean(rms_db))
-        if float(np.max(rms_db)) < SILENCE_DB:
-            stats = {"loudness_db": round(loudness, 1), "silent": True}
-            return ModalityFeatures(self.name, np.zeros(DIM, np.float32), 0.0, [Tag("silent", 1.0, "audio")], stats, self.model)
-        onset_env = librosa.onset.onset_strength(y=y, sr=sr)
-        tempo, _beats = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr)
-        onsets = librosa.onset.onset_detect(onset_envelope=onset_env, sr=sr)
+        y = np.asarray(audio, dtype=np.float32).reshape(-1)
+        if sr <= 0 or not np.all(np.isfinite(y)):
+            return ModalityFeatures.absent(self.name, DIM, self.model, "invalid audio samples or sample rate")
+        if y.size < MIN_SECONDS * sr:
+            return ModalityFeatures.absent(self.name, DIM, self.model, f"audio shorter than {MIN_SECONDS:g} s")
+        frames = frame_features(y, sr)
         seconds = y.size / sr
+        if float(frames.rms_db.max()) < SILENCE_DB:
+            stats = {
+                "loudness_db": round(max(float(frames.rms_db.mean()), -120.0), 1),
+                "silent": True,
+                "content": {"silence": 1.0, "speech": 0.0, "music": 0.0, "noise": 0.0},
+                "seconds_analyzed": round(seconds, 2),
+            }
+            return ModalityFeatures(self.name, np.zeros(DIM, np.float32), 0.0, [Tag("silence", 1.0, "audio")], stats, self.model)
+        return self._describe(frames, seconds)
+
+    def _describe(self, frames: FrameFeatures, seconds: float) -> ModalityFeatures:
+        rms_db = frames.rms_db
+        active = rms_db >= ACTIVE_FRAME_DB
+        if not active.any():
+            active = rms_db >= rms_db.max() - 10.0
+        weights = active.astype(np.float64)
+        loudness = float(10.0 * np.log10(max(float(np.mean(frames.rms[active] ** 2)), 1e-20)))
+        rhythm = analyse_rhythm(frames.onset, frames.onset_low, frames.sr, frames.hop)
+        tonality = estimate_key(frames.chroma, weights)
+        content = content_fractions(frames)
+        centroid = float(frames.centroid[active].mean())
+        mood = estimate_mood(rhythm.bpm, rhythm.tempo_confidence, rhythm.beat_strength, rhythm.beat_regularity,
+                             rhythm.onset_rate_hz, loudness, centroid, tonality.mode, tonality.confidence)
+        fifths = 2 * np.pi * ((tonality.tonic_index * 7) % 12) / 12 if tonality.key else 0.0
         values = {
-            "tempo_bpm": float(np.atleast_1d(tempo)[0]),
-            "onset_rate_hz": len(onsets) / seconds,
-            "rms_db": loudness,
-            "rms_db_std": float(np.std(rms_db)),
-            "centroid_hz": float(np.mean(librosa.feature.spectral_centroid(y=y, sr=sr))),
-            "rolloff_hz": float(np.mean(librosa.feature.spectral_rolloff(y=y, sr=sr))),
-            "flatness": float(np.mean(librosa.feature.spectral_flatness(y=y))),
-            "zcr": float(np.mean(librosa.feature.zero_crossing_rate(y))),
+            "tempo_bpm": rhythm.bpm if rhythm.bpm else 110.0,
+            "tempo_confidence": rhythm.tempo_confidence,
+            "beat_strength": rhythm.beat_strength,
+            "beat_regularity": rhythm.beat_regularity,
+            "onset_rate_hz": rhythm.onset_rate_hz,
+            "key_fifths_cos": np.cos(fifths) * tonality.confidence,
+            "key_fifths_sin": np.sin(fifths) * tonality.confidence,
+            "mode_major": {"major": 1.0, "minor": -1.0}.get(tonality.mode or "", 0.0) * tonality.confidence,
+            "key_confidence": tonality.confidence,
+            "loudness_db": loudness,
+            "dynamic_range_db": float(np.percentile(rms_db[active], 95) - np.percentile(rms_db[active], 10)),
+            "centroid_hz": centroid,
+            "rolloff_hz": float(frames.rolloff[active].mean()),
+            "flatness": float(frames.flatness[active].mean()),
+            "zcr": float(frames.zcr[active].mean()),
+            **content,
+            "valence": mood.valence,
+            "arousal": mood.arousal,
+            "danceability": mood.danceability,
         }
-        mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13).mean(axis=1)
-        values.update({f"mfcc_{i}": float(v) for i, v in enumerate(mfcc)})
+        values.update({f"contrast_{i}": float(v) for i, v in enumerate(frames.contrast[:, active].mean(axis=1))})
+        values.update({f"mfcc_mean_{i}": float(v) for i, v in enumerate(frames.mfcc[:, active].mean(axis=1))})
+        values.update({f"mfcc_std_{i}": float(v) for i, v in enumerate(frames.mfcc[:, active].std(axis=1))})
         raw = np.array([(values[name] - mean) / scale for name, mean, scale in VECTOR_LAYOUT], np.float32)
-        # Confidence rises from 0 at the silence floor to 1 at ordinary loudness (-30 dBFS and up).
-        confidence = float(np.clip((loudness - SILENCE_DB) / 30.0, 0.0, 1.0))
+        # Confidence rises from 0 at the silence floor to 1 at ordinary loudness (-30 dBFS and up),
+        # scaled down by how much of the clip is silent.
+        confidence = float(np.clip((loudness - SILENCE_DB) / 30.0, 0.0, 1.0)) * (1.0 - content["silence"])
         stats = {
-            "bpm": round(values["tempo_bpm"], 1),
+            "bpm": round(rhythm.bpm, 1) if rhythm.bpm else None,
+            "tempo_confidence": round(rhythm.tempo_confidence, 2),
+            "tempo_octave_note": rhythm.octave_note,
+            "beats": int(rhythm.beat_times.size),
+            "beat_strength": round(rhythm.beat_strength, 2),
+            "beat_regularity": round(rhythm.beat_regularity, 2),
+            "onset_rate_hz": round(rhythm.onset_rate_hz, 2),
+            "key": tonality.key,
+            "mode": tonality.mode,
+            "key_confidence": round(tonality.confidence, 2),
             "loudness_db": round(loudness, 1),
-            "onset_rate_hz": round(values["onset_rate_hz"], 2),
-            "spectral_centroid_hz": round(values["centroid_hz"], 0),
+            "dynamic_range_db": round(values["dynamic_range_db"], 1),
+            "spectral_centroid_hz": round(centroid, 0),
+            "spectral_rolloff_hz": round(values["rolloff_hz"], 0),
+            "spectral_flatness": round(values["flatness"], 3),
+            "zero_crossing_rate": round(values["zcr"], 3),
+            "content": content,
+            "valence": mood.valence,
+            "arousal": mood.arousal,
+            "mood": mood.tag,
+            "mood_score": mood.score,
+            "danceability": mood.danceability,
             "seconds_analyzed": round(seconds, 2),
         }
-        tags = [Tag(_tempo_label(values["tempo_bpm"]), 0.6, "audio")]
-        return ModalityFeatures(self.name, l2_normalize(raw), confidence, tags, stats, self.model)
+        return ModalityFeatures(self.name, l2_normalize(raw), confidence, _tags(stats), stats, self.model)
+
+
+def _tags(stats: dict) -> list[Tag]:
+    """Human-readable tags: dominant content type, tempo class, key, mood and danceability."""
+    content = stats["content"]
+    kind = max(content, key=content.get)
+    tags = [Tag(kind, float(content[kind]), "audio")]
+    if stats["bpm"] and stats["tempo_confidence"] >= TEMPO_TAG_CONFIDENCE and kind == "music":
+        tags.append(Tag(_tempo_label(stats["bpm"]), stats["tempo_confidence"], "audio"))
+    if stats["key"] and stats["key_confidence"] >= KEY_TAG_CONFIDENCE:
+        tags.append(Tag(f"{stats['key']} {stats['mode']}", stats["key_confidence"], "audio"))
+    if kind == "music":
+        tags.append(Tag(stats["mood"], stats["mood_score"], "audio"))
+        if stats["danceability"] >= 0.5:
+            tags.append(Tag("danceable", stats["danceability"], "audio"))
+    return tags
 
 
 def _tempo_label(bpm: float) -> str:

@@ -27,8 +27,8 @@ class VideoRecord:
 
     @property
     def tags(self) -> list[Tag]:
-        """All modalities' tags, strongest first."""
-        return sorted((t for f in self.features.values() for t in f.tags), key=lambda t: -t.score)
+        """All modalities' tags, strongest first (ties by source and label, so order survives a store round trip)."""
+        return sorted((t for f in self.features.values() for t in f.tags), key=lambda t: (-t.score, t.source, t.label))
 
     @property
     def duration_s(self) -> float:

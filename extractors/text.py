@@ -174,11 +174,19 @@ class TextExtractor:
 
     def text_vector(self, text: str) -> np.ndarray:
         """Embedding of free text (an interest, a query) in the same space, hashtags split into words."""
-        cleaned = clean_input(TextInput(description=text))
-        if not cleaned.fields:
-            return np.zeros(self.dim, np.float32)
-        names = list(cleaned.fields)
-        return self._weighted(names, self.embed([cleaned.fields[n] for n in names]))
+        return self.text_vectors([text])[0]
+
+    def text_vectors(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Batched `text_vector`: [n, dim] unit rows (all zeros for a text with no words)."""
+        cleaned = [clean_input(TextInput(description=t)).fields for t in texts]
+        flat = [(i, name, body) for i, fields in enumerate(cleaned) for name, body in fields.items()]
+        vectors = self.embed([body for _, _, body in flat], batch_size)
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for i in range(len(texts)):
+            rows = [j for j, (owner, _, _) in enumerate(flat) if owner == i]
+            if rows:
+                out[i] = self._weighted([flat[j][1] for j in rows], vectors[rows])
+        return out
 
     # -- categories ------------------------------------------------------------------------------
     def category_scores(self, text: str) -> dict[str, float]:

@@ -51,7 +51,7 @@ def mmr(doc: np.ndarray, candidates: np.ndarray, top_n: int, diversity: float) -
 
 
 def select_keywords(doc_vector: np.ndarray, texts: list[str], embed: Callable[[list[str]], np.ndarray],
-                    top_n: int = 5, diversity: float = 0.5, min_score: float = 0.2) -> list[tuple[str, float]]:
+                    top_n: int = 5, diversity: float = 0.6, min_score: float = 0.2) -> list[tuple[str, float]]:
     """(keyword, similarity) pairs for a text whose embedding is `doc_vector`; `embed` gives unit vectors."""
     candidates = candidate_phrases(texts)
     if not candidates or not np.any(doc_vector):

@@ -17,7 +17,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from extractors.categories import CATEGORY_TEMPERATURE  # noqa: E402
 from extractors.text import OFFLINE_MINILM, TextExtractor  # noqa: E402
+import numpy as np  # noqa: E402
 
 CAPTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "captions.jsonl"
 TARGETS = {"top1": 0.75, "top3": 0.90, "captions_per_s": 50.0}
@@ -43,13 +45,16 @@ def evaluate(extractor: TextExtractor, captions: list[dict]) -> dict:
         if order[0] != caption["category"]:
             confusions[(caption["category"], order[0])] += 1
     n = len(captions)
-    return {"n": n, "top1": top1 / n, "top3": top3 / n, "captions_per_s": n / seconds, "confusions": confusions}
+    truth = np.array([ids.index(c["category"]) for c in captions])
+    log_loss = float(-np.mean(np.log(probs[np.arange(n), truth] + 1e-12)))
+    return {"n": n, "top1": top1 / n, "top3": top3 / n, "captions_per_s": n / seconds, "confusions": confusions,
+            "mean_top_prob": float(probs.max(axis=1).mean()), "log_loss": log_loss}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=OFFLINE_MINILM)
-    parser.add_argument("--temperature", type=float, default=0.04)
+    parser.add_argument("--temperature", type=float, default=CATEGORY_TEMPERATURE)
     args = parser.parse_args()
     extractor = TextExtractor(args.model, category_temperature=args.temperature)
     extractor.categories  # build prototypes before timing
@@ -58,6 +63,8 @@ def main() -> None:
     print(f"captions: {result['n']}  model: {extractor.model}")
     for key, target in TARGETS.items():
         print(f"{key:>15}: {result[key]:.3f}  (target >= {target})")
+    print(f"calibration: mean top probability {result['mean_top_prob']:.3f} vs top-1 accuracy {result['top1']:.3f}; "
+          f"log loss {result['log_loss']:.3f} (temperature {args.temperature:g})")
     print("most common confusions (true -> predicted):")
     for (truth, guess), count in result["confusions"].most_common(12):
         print(f"  {truth} -> {guess}: {count}")

@@ -12,6 +12,10 @@ import numpy as np
 
 from extractors.taxonomy import Category, load_taxonomy
 
+# Fitted on tests/data/captions.jsonl with MiniLM (lowest log-loss of 0.02..0.1): the mean top probability
+# (0.87) then matches the top-1 accuracy (0.87), i.e. scores read as rough probabilities of being right.
+CATEGORY_TEMPERATURE = 0.03
+
 
 def category_texts(category: Category) -> list[str]:
     """The phrasings of one category that are embedded and averaged into its prototype."""
@@ -22,7 +26,7 @@ class CategoryScorer:
     """Prototype vectors for each taxonomy category, built once per encoder."""
 
     def __init__(self, embed: Callable[[list[str]], np.ndarray], categories: tuple[Category, ...] | None = None,
-                 temperature: float = 0.04):
+                 temperature: float = CATEGORY_TEMPERATURE):
         self.categories = categories or load_taxonomy()
         self.ids = [c.id for c in self.categories]
         self.temperature = temperature

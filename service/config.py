@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     clip_pretrained: str = "laion2b_s34b_b79k"
     clip_strict: bool = False  # True: missing CLIP weights are an error instead of a warning
     clip_allow_download: bool = False  # True: a pretrained tag not in the local cache may be fetched from the hub
+    device: str = "auto"  # where CLIP and the text encoder run: auto (CUDA when available), cpu, cuda, cuda:N
     torch_threads: int = 0  # 0: leave torch's default
     clip_batch_size: int = 16
     clip_zero_shot: bool = True  # zero-shot taxonomy and scene tags (only when CLIP weights are loaded)
@@ -91,12 +92,20 @@ class Settings(BaseSettings):
     hnsw_m: int = 32
     hnsw_ef_construction: int = 200
     hnsw_ef_search: int = 600
-    # Text-to-video search also encodes the query with CLIP's text tower: auto (only for named
-    # pretrained weights, not local/random checkpoints), on, off.
-    clip_text_search: str = "auto"
+    # Text-to-video search and stated interests also use CLIP's text tower when CLIP weights are loaded.
+    clip_text_search: bool = True
 
     # Librosa's JIT cache, so compilation happens once per machine, not per process.
     numba_cache_dir: Path | None = None  # default: data_dir / "numba_cache"
+
+    @property
+    def torch_device(self) -> str:
+        """The configured device, with "auto" resolved to CUDA when torch sees a GPU."""
+        if self.device != "auto":
+            return self.device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
 
     @property
     def database(self) -> Path:

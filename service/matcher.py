@@ -23,6 +23,7 @@ from service.profiles import Event, Onboarding, UserProfile, build_profile, tag_
 from service.store import Store
 
 ENGAGEMENTS = ("like", "share", "comment", "follow", "complete_view")
+CATEGORY_SOURCES = ("category", "clip")  # tag sources that classify a video into the taxonomy
 CATEGORY_MIN_COSINE = 0.25  # below this a text is not about any taxonomy category
 PHRASE_SPLIT = re.compile(r"[,;/\n]|\band\b|\bor\b|&", re.IGNORECASE)
 
@@ -87,7 +88,6 @@ class Recommender:
         self.visual = visual
         self._lock = threading.RLock()
         self._catalogue: Catalogue | None = None
-        self._category_vectors: np.ndarray | None = None
         self._onboarding_cache: dict[tuple, Onboarding] = {}
 
     # -- catalogue -------------------------------------------------------------------------------
@@ -120,11 +120,14 @@ class Recommender:
         tags, categories = [], []
         for r, text_cat in zip(rows, text_categories):
             t: dict[str, float] = {}
+            classified: dict[str, float] = {}
             for tag in r["tags"]:
                 label = tag_label(tag["label"])
                 weight = float(tag["score"]) * (0.5 if tag.get("source") == "hashtag" else 1.0)
                 t[label] = max(t.get(label, 0.0), weight)
-            category = self._pick_category(t, text_cat)
+                if tag.get("source") in CATEGORY_SOURCES:
+                    classified[label] = max(classified.get(label, 0.0), weight)
+            category = self._pick_category(classified, text_cat)
             if category:
                 t[category] = max(t.get(category, 0.0), 1.0)
             tags.append(t)
@@ -134,7 +137,8 @@ class Recommender:
                          [r["creator"] for r in rows], np.array([r["created_at"] for r in rows], float), baseline, index)
 
     def _pick_category(self, tags: dict[str, float], text_category: str | None) -> str:
-        """A taxonomy id among the video's own tags if it has one, else the text's best category."""
+        """The video's strongest taxonomy tag from a classifier (text or CLIP zero-shot), else the text's best
+        category. Other tags whose label happens to be a category id (audio's "music") do not count."""
         ids = {c.id for c in load_taxonomy()}
         own = [(score, label) for label, score in tags.items() if label in ids]
         if own:
@@ -142,11 +146,8 @@ class Recommender:
         return text_category or ""
 
     def _category_matrix(self) -> np.ndarray | None:
-        if self.text is None:
-            return None
-        if self._category_vectors is None:
-            self._category_vectors = self.text.embed([c.prompt for c in load_taxonomy()])
-        return self._category_vectors
+        """The text extractor's category prototypes (rows in taxonomy order), shared rather than re-embedded."""
+        return None if self.text is None else self.text.categories.prototypes
 
     def _categorize_rows(self, text_blocks: np.ndarray) -> list[str | None]:
         cats = self._category_matrix()
@@ -241,22 +242,11 @@ class Recommender:
         return self._onboarding_cache[key]
 
     def _clip_text(self, sentences: list[str]) -> np.ndarray | None:
-        """CLIP text-tower embedding for the visual part, only where real CLIP weights make it meaningful."""
-        v = self.visual
-        mode = self.settings.clip_text_search
-        if v is None or getattr(v, "clip", None) is None or mode == "off":
+        """CLIP text-tower embedding for the visual part of a query, when CLIP weights are loaded."""
+        if self.visual is None or not self.settings.clip_text_search:
             return None
-        if mode == "auto":
-            from pathlib import Path
-
-            if Path(v.spec.pretrained).exists():  # a local checkpoint: may be random test weights
-                return None
-        import torch
-
-        model, _, tokenizer = v.clip
-        with torch.inference_mode():
-            out = model.encode_text(tokenizer(sentences), normalize=True).float().numpy()
-        return out.mean(axis=0)
+        vectors = self.visual.embed_text(sentences)
+        return None if vectors is None else vectors.mean(axis=0)
 
     # -- statistics of exposure ------------------------------------------------------------------
     def _exposure(self, cat: Catalogue) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:

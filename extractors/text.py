@@ -77,13 +77,13 @@ def resolve_model_path(name_or_path: str) -> str:
     return name_or_path
 
 
-def load_sentence_encoder(name_or_path: str, setting: str = "REELSENSE_TEXT_MODEL"):
+def load_sentence_encoder(name_or_path: str, setting: str = "REELSENSE_TEXT_MODEL", device: str = "cpu"):
     """Load a sentence-transformers model from disk only; never reaches for the network."""
     from sentence_transformers import SentenceTransformer
 
     path = resolve_model_path(name_or_path)
     try:
-        return SentenceTransformer(path, device="cpu", local_files_only=True)
+        return SentenceTransformer(path, device=device, local_files_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure here means "cannot load", reported once
         raise ModelUnavailableError(setting, f"cannot load text model {name_or_path!r} offline: {exc}") from exc
 
@@ -117,9 +117,10 @@ class TextExtractor:
 
     def __init__(self, model_name: str = OFFLINE_MINILM, topics_dir: str | Path | None = None,
                  field_weights: dict[str, float] | None = None, category_temperature: float = CATEGORY_TEMPERATURE,
-                 max_categories: int = 3, min_category_score: float = 0.15, max_keywords: int = 4):
+                 max_categories: int = 3, min_category_score: float = 0.15, max_keywords: int = 4,
+                 device: str = "cpu"):
         self.model_name = model_name
-        self.encoder = load_sentence_encoder(model_name)
+        self.encoder = load_sentence_encoder(model_name, device=device)
         self.dim = int(self.encoder.get_embedding_dimension())
         self.model = f"{Path(model_name).name}"
         self.field_weights = dict(field_weights or FIELD_WEIGHTS)

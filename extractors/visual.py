@@ -33,6 +33,7 @@ class ClipSpec:
     model: str = "ViT-B-32"
     pretrained: str = "laion2b_s34b_b79k"
     allow_download: bool = False
+    device: str = "cpu"  # "cpu", "cuda", "cuda:1", ...
 
 
 def _architecture(spec: ClipSpec) -> str:
@@ -70,7 +71,7 @@ def _local_weights(architecture: str, spec: ClipSpec) -> str | None:
 
 
 def load_clip(spec: ClipSpec):
-    """(model, preprocess, tokenizer) in eval mode on the CPU; ModelUnavailableError if weights are missing."""
+    """(model, preprocess, tokenizer) in eval mode on spec.device; ModelUnavailableError if weights are missing."""
     import open_clip
 
     architecture = _architecture(spec)
@@ -82,7 +83,9 @@ def load_clip(spec: ClipSpec):
             "set it to a local checkpoint path (or REELSENSE_CLIP_ALLOW_DOWNLOAD=true where a network exists)",
         )
     try:
-        model, _, preprocess = open_clip.create_model_and_transforms(architecture, pretrained=weights or spec.pretrained)
+        model, _, preprocess = open_clip.create_model_and_transforms(
+            architecture, pretrained=weights or spec.pretrained, device=spec.device
+        )
     except Exception as exc:  # noqa: BLE001 - report any load failure once, with the setting to change
         raise ModelUnavailableError("REELSENSE_CLIP_PRETRAINED", f"cannot load CLIP {architecture}/{spec.pretrained}: {exc}") from exc
     model.eval()
@@ -210,7 +213,8 @@ class VisualExtractor:
         with torch.inference_mode():
             for start in range(0, len(frames), self.batch_size):
                 batch = torch.stack([preprocess(Image.fromarray(f)) for f in frames[start : start + self.batch_size]])
-                out.append(model.encode_image(batch, normalize=True).float().numpy())
+                batch = batch.to(self.spec.device, non_blocking=True)
+                out.append(model.encode_image(batch, normalize=True).float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
     def embed_text(self, texts: list[str]) -> np.ndarray | None:
@@ -223,7 +227,8 @@ class VisualExtractor:
         out = []
         with torch.inference_mode():
             for start in range(0, len(texts), 64):
-                out.append(model.encode_text(tokenizer(list(texts[start : start + 64])), normalize=True).float().numpy())
+                tokens = tokenizer(list(texts[start : start + 64])).to(self.spec.device)
+                out.append(model.encode_text(tokens, normalize=True).float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
     def _zero_shot_vectors(self) -> dict[str, tuple[list[str], np.ndarray]]:

@@ -94,8 +94,9 @@ class Analyzer:
             import torch
 
             torch.set_num_threads(settings.torch_threads)
-        self.text = TextExtractor(settings.text_model, topics_dir=settings.topics_dir)
-        spec = ClipSpec(settings.clip_model, settings.clip_pretrained, settings.clip_allow_download)
+        device = settings.torch_device
+        self.text = TextExtractor(settings.text_model, topics_dir=settings.topics_dir, device=device)
+        spec = ClipSpec(settings.clip_model, settings.clip_pretrained, settings.clip_allow_download, device)
         self.visual = VisualExtractor(spec, strict=settings.clip_strict, options=settings.visual)
         self.audio = AudioExtractor(warm_up=True)
         self.dims = {"text": self.text.dim, "visual": self.visual.dim, "audio": self.audio.dim}

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from extractors.text_normalize import STOP_WORDS, words
+from extractors.text_normalize import stop_words, words
 
 MAX_CANDIDATES = 48
 PUNCTUATION_RE = re.compile(r"[,.;:!?|/()\[\]\"“”…]+")
@@ -24,7 +24,7 @@ def candidate_phrases(texts: list[str], max_candidates: int = MAX_CANDIDATES) ->
         run: list[str] = []  # a phrase never spans punctuation, so hashtags 'food, pasta' stay apart
         for token in [*words(segment), ""]:  # "" flushes the last run
             w = token.lower().strip("'")
-            if len(w) >= 3 and w not in STOP_WORDS and not w.isdigit():
+            if len(w) >= 3 and w not in stop_words() and not w.isdigit():
                 run.append(w)
                 counts[w] = counts.get(w, 0) + 1
                 if len(run) >= 2:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from gensim.parsing.preprocessing import STOPWORDS
 
 URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|io|ly|co|me|tv)(?:/\S*)?\b", re.IGNORECASE)
 MENTION_RE = re.compile(r"(?<![\w@])@([\w.]{1,64})", re.UNICODE)
@@ -27,7 +27,12 @@ PLATFORM_NOISE = frozenset(
     explore explorepage xyzbca like likes follow followme subscribe share comment comments duet stitch video
     videos pov lol omg wait till end part""".split()
 )
-STOP_WORDS = frozenset(STOPWORDS) | PLATFORM_NOISE | frozenset("im ive dont cant youre thats isnt gonna wanna got get".split())
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """gensim's English stop words plus platform filler; imported on first use (gensim takes seconds to import)."""
+    from gensim.parsing.preprocessing import STOPWORDS
+
+    return frozenset(STOPWORDS) | PLATFORM_NOISE | frozenset("im ive dont cant youre thats isnt gonna wanna got get".split())
 
 
 def is_emoji_noise(char: str) -> bool:
@@ -82,6 +87,6 @@ def content_tokens(text: str, min_len: int = 2) -> list[str]:
     out = []
     for w in words(text):
         w = w.lower().strip("'")
-        if len(w) >= min_len and w not in STOP_WORDS:
+        if len(w) >= min_len and w not in stop_words():
             out.append(w)
     return out

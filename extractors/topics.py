@@ -187,12 +187,12 @@ class TopicModel:
 
     @classmethod
     def load(cls, folder: Path) -> "TopicModel":
-        from gensim.models import LdaModel
-        from gensim.models.phrases import FrozenPhrases
-
         folder = Path(folder)
         if not (folder / SETTINGS_FILE).is_file():
             raise TopicError("not_fitted", f"no topic model in {folder}; run `reelsense topics fit`")
+        from gensim.models import LdaModel  # imported only when there is a model: gensim takes seconds to import
+        from gensim.models.phrases import FrozenPhrases
+
         try:
             info = TopicInfo.from_json((folder / SETTINGS_FILE).read_text())
             lda = LdaModel.load(str(folder / MODEL_FILE))

@@ -138,8 +138,14 @@ class WorkerPool:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        for _ in range(self.size):
-            self._spawn_in_background()
+        """Start the first worker, then the others once it is up (it fills librosa's JIT cache for them)."""
+
+        def staggered() -> None:
+            self._spawn()
+            for _ in range(self.size - 1):
+                self._spawn_in_background()
+
+        threading.Thread(target=staggered, name="worker-start", daemon=True).start()
 
     def _spawn_in_background(self) -> None:
         threading.Thread(target=self._spawn, name="worker-spawn", daemon=True).start()

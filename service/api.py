@@ -134,10 +134,8 @@ class ThreadStores:
 
 
 class BodyLimitMiddleware:
-    """Refuse non-upload request bodies past `max_bytes`, counted as they arrive (Content-Length is not trusted)."""
-
-    class _TooLarge(Exception):
-        pass
+    """Read non-upload request bodies up to `max_bytes`, counted as they arrive (Content-Length is not trusted),
+    and answer 413 past it; within the limit the body is replayed to the app."""
 
     def __init__(self, app, max_bytes: int):
         self.app, self.max_bytes = app, max_bytes
@@ -145,30 +143,32 @@ class BodyLimitMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or (scope["path"] == "/videos" and scope["method"] == "POST"):
             return await self.app(scope, receive, send)
-        total = 0
-        started = False
-
-        async def limited_receive():
-            nonlocal total
+        chunks, total, more = [], 0, True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                total += len(message.get("body", b""))
-                if total > self.max_bytes:
-                    raise self._TooLarge()
-            return message
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay([message]), send)
+            total += len(message.get("body", b""))
+            if total > self.max_bytes:
+                response = JSONResponse(error_body("too_large", f"the request body exceeds {self.max_bytes} bytes"), 413)
+                return await response(scope, receive, send)
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        await self.app(scope, _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive), send)
 
-        async def tracking_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except self._TooLarge:
-            if started:
-                raise
-            response = JSONResponse(error_body("too_large", f"the request body exceeds {self.max_bytes} bytes"), 413)
-            await response(scope, receive, send)
+def _replay(messages: list[dict], then=None):
+    """An ASGI receive that yields the buffered messages, then defers to the real one (for disconnects)."""
+    pending = list(messages)
+
+    async def receive():
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 def create_app(settings: Settings | None = None, start_workers: bool = True) -> FastAPI:

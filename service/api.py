@@ -171,7 +171,8 @@ def _replay(messages: list[dict], then=None):
     return receive
 
 
-def create_app(settings: Settings | None = None, start_workers: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, start_workers: bool = True, index_folder=None) -> FastAPI:
+    """The app; `index_folder` (optional) is embedded through the workers in the background at startup."""
     from service.config import get_settings
 
     settings = settings or get_settings()
@@ -186,6 +187,8 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
         if start_workers:
             state.pool.start()
         state.recommender = await run_in_threadpool(_load_recommender, settings)
+        if index_folder is not None and start_workers:
+            threading.Thread(target=_index_folder, args=(app, index_folder), name="index", daemon=True).start()
         yield
         state.pool.close()
         state.stores.close()
@@ -475,3 +478,31 @@ def _load_recommender(settings: Settings):
         if visual.clip is None:
             visual = None
     return Recommender(Store(settings.database), settings, text=text, visual=visual)
+
+
+def _index_folder(app: FastAPI, folder) -> None:
+    """Embed every video under `folder` not yet stored, through the worker pool (used by `serve --index`)."""
+    from pathlib import Path
+
+    from extractors.media import MediaError
+    from service.pipeline import VideoMeta, file_sha256, find_videos
+
+    store = Store(app.state.settings.database)
+    try:
+        for path in find_videos(Path(folder)):
+            video_id = file_sha256(path)
+            if store.has(video_id):
+                continue
+            m = VideoMeta.from_sidecar(path)
+            try:
+                record = app.state.pool.run(path, {"title": m.title, "description": m.description,
+                                                   "hashtags": m.hashtags, "creator": m.creator}, video_id)
+            except (WorkerError, MediaError) as exc:
+                log.warning("index: %s failed: %s", path.name, exc)
+                continue
+            store.add(record)
+            with app.state.rec_lock:
+                app.state.recommender.invalidate()
+            log.info("index: stored %s", path.name)
+    finally:
+        store.close()

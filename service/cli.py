@@ -226,6 +226,23 @@ def _print_topics(info) -> None:
         print(f"  topic {t.id:>2}  coherence {t.coherence:6.3f}  videos {t.documents:>4}  {' '.join(w for w, _ in t.words)}")
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.api import create_app
+
+    settings = _settings(args)
+    if args.workers is not None:
+        settings.workers = args.workers
+    if args.index and not Path(args.index).exists():
+        return _fail(f"{args.index} does not exist")
+    if not settings.api_key_list:
+        print("warning: no API key configured (REELSENSE_API_KEYS): write endpoints answer 401", file=sys.stderr)
+    app = create_app(settings, index_folder=args.index)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelsense", description="Multimodal short-video understanding")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -293,6 +310,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print the saved settings and topics as JSON")
     show.add_argument("--db", help=argparse.SUPPRESS)
     show.set_defaults(func=cmd_topics_show)
+    serve = sub.add_parser("serve", help="run the HTTP API (FastAPI on uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--db", help="SQLite store path (default: REELSENSE_DB_PATH or data/reelsense.db)")
+    serve.add_argument("--workers", type=int, help="analysis worker processes (default: REELSENSE_WORKERS)")
+    serve.add_argument("--index", metavar="FOLDER", help="embed the videos under FOLDER in the background at startup")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -95,6 +95,19 @@ class Settings(BaseSettings):
     # Text-to-video search and stated interests also use CLIP's text tower when CLIP weights are loaded.
     clip_text_search: bool = True
 
+    # HTTP API (`reelsense serve`).
+    api_keys: str = ""  # comma-separated keys for write endpoints; empty: writes are refused until one is set
+    cors_origins: str = ""  # comma-separated origins allowed by CORS; empty: CORS off
+    workers: int = 2  # decoder/extractor worker processes
+    job_timeout_s: float = 120.0  # wall-clock limit for decoding + extraction of one upload
+    worker_memory_mb: int = 2048  # address-space headroom a worker gets above what its loaded models use
+    worker_max_jobs: int = 200  # a worker is replaced after this many jobs (recycling)
+    async_upload_mb: float = 50.0  # uploads larger than this become a job (202) instead of a blocking call
+    keep_uploads: bool = False  # keep uploaded files (named by content hash) in upload_dir, never served
+    upload_dir: Path | None = None  # default: data_dir / "uploads"
+    max_json_kb: int = 1024  # body limit for JSON requests
+    max_events_per_batch: int = 1000
+
     # Librosa's JIT cache, so compilation happens once per machine, not per process.
     numba_cache_dir: Path | None = None  # default: data_dir / "numba_cache"
 
@@ -115,6 +128,18 @@ class Settings(BaseSettings):
     def topics_dir(self) -> Path:
         """Where the fitted LDA model and its settings live."""
         return self.data_dir / "topics"
+
+    @property
+    def uploads(self) -> Path:
+        return self.upload_dir or self.data_dir / "uploads"
+
+    @property
+    def api_key_list(self) -> list[str]:
+        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def media_limits(self) -> MediaLimits:

@@ -1,0 +1,262 @@
+"""Worker processes that decode and analyse uploads, so a crash, hang or memory blow-up costs one request.
+
+Each worker loads the models once (CLIP, MiniLM, librosa warmed up), then caps its own address space
+(resource.setrlimit) at what the loaded models use plus a headroom. The pool hands a job to one idle
+worker and waits on that worker's pipe with a wall-clock timeout: a worker that dies fails only its own
+job (`decoder_crashed`), one that overruns is killed (`timeout`), and either way a fresh worker is
+started in the background. Workers are also replaced after `max_jobs` jobs (recycling).
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing as mp
+import os
+import queue
+import resource
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+# FFmpeg demuxer names a worker may decode with; anything else (HLS playlists, concat lists, image
+# sequences, raw streams) is refused before decoding, so media cannot pull in other files or URLs.
+ALLOWED_DEMUXERS = {"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi"}
+
+
+class WorkerError(Exception):
+    """A job that failed in or because of a worker; `status` is the HTTP status to answer with."""
+
+    def __init__(self, code: str, message: str, status: int = 422):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def _virtual_memory_bytes() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _limit_memory(headroom_mb: int) -> int:
+    """Cap this process's address space at its current size plus `headroom_mb`; returns the cap."""
+    if headroom_mb <= 0:
+        return 0
+    cap = _virtual_memory_bytes() + headroom_mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    return cap
+
+
+def _analyze(analyzer, path: str, meta: dict, video_id: str):
+    from extractors.media import MediaError, probe
+    from service.pipeline import VideoMeta
+
+    info = probe(path, analyzer.settings.media_limits)
+    if info.container not in ALLOWED_DEMUXERS:
+        raise WorkerError("unsupported_format", f"container {info.container!r} is not accepted", 415)
+    try:
+        prepared = analyzer.prepare(Path(path), VideoMeta(**meta), video_id)
+        return analyzer.finish(prepared)
+    except MediaError:
+        raise
+
+
+def worker_main(conn, settings, memory_mb: int) -> None:
+    """Entry point of a worker process: load models, report ready, then serve jobs until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    from extractors.media import MediaError
+    from service.pipeline import Analyzer
+
+    try:
+        analyzer = Analyzer(settings)
+        cap = _limit_memory(memory_mb)
+    except Exception as exc:  # noqa: BLE001 - reported once to the parent, which logs it
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", {"pid": os.getpid(), "space_id": analyzer.space_id, "memory_cap": cap}))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        job_id, path, meta, video_id = message
+        try:
+            conn.send(("ok", job_id, _analyze(analyzer, path, meta, video_id)))
+        except MediaError as exc:
+            conn.send(("error", job_id, exc.code, exc.message, 422))
+        except WorkerError as exc:
+            conn.send(("error", job_id, exc.code, exc.message, exc.status))
+        except MemoryError:
+            conn.send(("error", job_id, "out_of_memory", "analysing this file needed more memory than a worker may use", 422))
+            return  # leave a clean process behind: the pool starts a fresh one
+        except Exception as exc:  # noqa: BLE001 - one bad file must not take the worker down
+            conn.send(("error", job_id, "analysis_failed", f"{type(exc).__name__}: {exc}", 422))
+
+
+@dataclass
+class _Worker:
+    process: mp.process.BaseProcess
+    conn: object
+    pid: int
+    jobs: int = 0
+    info: dict = field(default_factory=dict)
+
+
+class WorkerPool:
+    """A fixed number of worker processes; `run` blocks the calling thread until its job is done."""
+
+    def __init__(self, settings, size: int = 2, timeout_s: float = 120.0, max_jobs: int = 200,
+                 memory_mb: int = 2048, startup_timeout_s: float = 300.0):
+        self.settings = settings
+        self.size = max(1, size)
+        self.timeout_s = timeout_s
+        self.max_jobs = max(1, max_jobs)
+        self.memory_mb = memory_mb
+        self.startup_timeout_s = startup_timeout_s
+        self._ctx = mp.get_context("spawn")  # no fork of a process holding threads and model weights
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._busy: dict[int, _Worker] = {}
+        self._lock = threading.Lock()
+        self._job_ids = itertools.count(1)
+        self._closed = False
+        self._ready = 0
+        self.space_id: str | None = None
+        self.last_error: str | None = None
+        self.restarts = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the first worker, then the others once it is up (it fills librosa's JIT cache for them)."""
+
+        def staggered() -> None:
+            self._spawn()
+            for _ in range(self.size - 1):
+                self._spawn_in_background()
+
+        threading.Thread(target=staggered, name="worker-start", daemon=True).start()
+
+    def _spawn_in_background(self) -> None:
+        threading.Thread(target=self._spawn, name="worker-spawn", daemon=True).start()
+
+    def _spawn(self) -> None:
+        if self._closed:
+            return
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=worker_main, args=(child, self.settings, self.memory_mb),
+                                    name="reelsense-worker", daemon=True)
+        process.start()
+        child.close()
+        try:
+            message = parent.recv() if parent.poll(self.startup_timeout_s) else ("failed", "startup timed out")
+        except (EOFError, OSError):
+            message = ("failed", f"worker exited during startup (exit code {process.exitcode})")
+        if message[0] != "ready" or self._closed:
+            self.last_error = message[1] if message[0] != "ready" else None
+            if self.last_error:
+                log.error("worker failed to start: %s", self.last_error)
+            self._kill(process)
+            parent.close()
+            return
+        worker = _Worker(process, parent, process.pid, info=message[1])
+        self.space_id = message[1]["space_id"]
+        with self._lock:
+            self._ready += 1
+        self._idle.put(worker)
+
+    @staticmethod
+    def _kill(process) -> None:
+        if process.is_alive():
+            process.kill()
+        process.join(timeout=5)
+
+    def _retire(self, worker: _Worker, graceful: bool) -> None:
+        with self._lock:
+            self._ready -= 1
+        if graceful:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+            worker.process.join(timeout=5)
+        self._kill(worker.process)
+        worker.conn.close()
+        self.restarts += 1
+        self._spawn_in_background()
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+            worker.process.join(timeout=5)
+            self._kill(worker.process)
+        for worker in list(self._busy.values()):
+            self._kill(worker.process)
+
+    # -- state -----------------------------------------------------------------------------------
+    @property
+    def ready_workers(self) -> int:
+        return max(0, self._ready)
+
+    def busy_pids(self) -> list[int]:
+        with self._lock:
+            return list(self._busy)
+
+    # -- jobs ------------------------------------------------------------------------------------
+    def run(self, path: str | os.PathLike, meta: dict, video_id: str, timeout_s: float | None = None,
+            wait_s: float | None = None):
+        """Analyse one file in a worker and return its VideoRecord; WorkerError or MediaError-coded failures."""
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        try:
+            worker = self._idle.get(timeout=self.startup_timeout_s if wait_s is None else wait_s)
+        except queue.Empty:
+            raise WorkerError("busy", "no analysis worker became free in time; try again later", 503) from None
+        job_id = next(self._job_ids)
+        with self._lock:
+            self._busy[worker.pid] = worker
+        started = time.monotonic()
+        try:
+            try:
+                worker.conn.send((job_id, str(path), meta, video_id))
+                finished = worker.conn.poll(timeout)
+                message = worker.conn.recv() if finished else None
+            except (EOFError, OSError):
+                self._retire(worker, graceful=False)
+                raise WorkerError("decoder_crashed", "the analysis worker died while processing this file "
+                                  f"(exit code {worker.process.exitcode})", 422) from None
+            if message is None:
+                self._retire(worker, graceful=False)
+                raise WorkerError("timeout", f"analysis did not finish within {timeout:g} s and was stopped", 504)
+        finally:
+            with self._lock:
+                self._busy.pop(worker.pid, None)
+        worker.jobs += 1
+        log.debug("job %s done in %.2f s by worker %s", job_id, time.monotonic() - started, worker.pid)
+        if message[0] == "error" and message[2] == "out_of_memory":
+            self._retire(worker, graceful=False)
+        elif worker.jobs >= self.max_jobs:
+            self._retire(worker, graceful=True)
+        else:
+            self._idle.put(worker)
+        if message[0] == "ok":
+            return message[2]
+        _, _, code, text, status = message
+        raise WorkerError(code, text, status)

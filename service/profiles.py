@@ -18,7 +18,7 @@ from service.fusion import MODALITIES, FusedVector, compose, normalize_weights
 
 EVENT_TYPES = ("impression", "view", "like", "share", "comment", "follow", "skip", "not_interested")
 EVENT_CODES = ("unknown_event_type", "bad_watch_time", "bad_completion", "unknown_video", "missing_field")
-MAX_COMPLETION = 10.0  # loops can push a short video's completion past 1; beyond 10 is a client bug
+MAX_COMPLETION = 1.0  # the share of the video watched; replays are separate view events
 
 
 @dataclass

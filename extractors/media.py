@@ -11,6 +11,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from extractors.shots import TINY_SIDE, ShotDetector
 
@@ -215,6 +216,7 @@ def decode(
     max_audio = int(limits.max_duration_s * options.audio_sample_rate)
     audio_len = 0
     shots = ShotDetector(threshold=options.shot_threshold) if options.detect_shots else None
+    to_tiny, to_sample = _Scaler(TINY_SIDE, TINY_SIDE), _Scaler(out_w, out_h)
     shot_candidate: tuple[float, np.ndarray] | None = None  # first frame of the current shot
     shot_sampled = False  # whether a timed sample fell in the current shot
     decoded = 0
@@ -239,17 +241,17 @@ def decode(
                         last_t = t
                         rgb = None
                         if shots is not None:
-                            tiny = frame.to_ndarray(format="rgb24", width=TINY_SIDE, height=TINY_SIDE)
+                            tiny = to_tiny(frame)
                             if shots.update(t, tiny):
                                 if shot_candidate is not None and not shot_sampled:
                                     extra.append(shot_candidate)
                                 shot_sampled = False
                                 shot_candidate = None
                                 if len(extra) < options.max_shot_frames:
-                                    rgb = _rgb(frame, out_w, out_h, info.rotation)
+                                    rgb = _upright(to_sample(frame), info.rotation)
                                     shot_candidate = (round(t, 3), rgb)
                         if next_target < len(targets) and t + 1e-6 >= targets[next_target] - _half_period(info):
-                            picked.append((round(t, 3), rgb if rgb is not None else _rgb(frame, out_w, out_h, info.rotation)))
+                            picked.append((round(t, 3), rgb if rgb is not None else _upright(to_sample(frame), info.rotation)))
                             shot_sampled = True
                             while next_target < len(targets) and targets[next_target] <= t + _half_period(info):
                                 next_target += 1
@@ -287,8 +289,16 @@ def decode(
     )
 
 
-def _rgb(frame: av.VideoFrame, width: int, height: int, rotation: int) -> np.ndarray:
-    return _upright(frame.to_ndarray(format="rgb24", width=width, height=height), rotation)
+class _Scaler:
+    """Scales frames to one fixed RGB size, reusing one swscale context: `frame.to_ndarray(width=...)` builds a
+    new context per call, which cost 50x more than the scaling itself for the per-frame shot check."""
+
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
+        self.reformatter = VideoReformatter()
+
+    def __call__(self, frame: av.VideoFrame) -> np.ndarray:
+        return self.reformatter.reformat(frame, width=self.width, height=self.height, format="rgb24").to_ndarray()
 
 
 def _half_period(info: MediaInfo) -> float:

@@ -181,15 +181,20 @@ class WorkerPool:
             process.kill()
         process.join(timeout=5)
 
+    @staticmethod
+    def _stop(worker: _Worker) -> None:
+        """Ask a worker to exit after its current job (a None job), and give it a moment to do so."""
+        try:
+            worker.conn.send(None)
+        except OSError:
+            pass
+        worker.process.join(timeout=5)
+
     def _retire(self, worker: _Worker, graceful: bool) -> None:
         with self._lock:
             self._ready -= 1
         if graceful:
-            try:
-                worker.conn.send(None)
-            except OSError:
-                pass
-            worker.process.join(timeout=5)
+            self._stop(worker)
         self._kill(worker.process)
         worker.conn.close()
         self.restarts += 1
@@ -202,11 +207,7 @@ class WorkerPool:
                 worker = self._idle.get_nowait()
             except queue.Empty:
                 break
-            try:
-                worker.conn.send(None)
-            except OSError:
-                pass
-            worker.process.join(timeout=5)
+            self._stop(worker)
             self._kill(worker.process)
         for worker in list(self._busy.values()):
             self._kill(worker.process)

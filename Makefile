@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test install bench sample-media clean
+.PHONY: demo test serve install bench sample-media clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/reelsense embed sample_media --out data/sample_media.parquet --show
+
+serve: install
+	REELSENSE_API_KEYS=$${REELSENSE_API_KEYS:-demo} $(BIN)/reelsense serve --index sample_media
 
 test: install
 	$(BIN)/python -m pytest -q

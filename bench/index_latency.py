@@ -19,6 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from service.config import Settings  # noqa: E402
 from service.index import ExactIndex, HnswIndex  # noqa: E402
 
 P99_TARGET_MS, RECALL_TARGET, K = 10.0, 0.95, 100
@@ -39,9 +40,10 @@ def main() -> int:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--dim", type=int, default=64)
     ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--m", type=int, default=32)
-    ap.add_argument("--ef-construction", type=int, default=100)
-    ap.add_argument("--ef-search", type=int, default=600)
+    defaults = Settings()  # measure what the service runs with unless told otherwise
+    ap.add_argument("--m", type=int, default=defaults.hnsw_m)
+    ap.add_argument("--ef-construction", type=int, default=defaults.hnsw_ef_construction)
+    ap.add_argument("--ef-search", type=int, default=defaults.hnsw_ef_search)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     print(f"dim={args.dim} k={K} M={args.m} ef_construction={args.ef_construction} ef_search={args.ef_search}")

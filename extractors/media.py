@@ -28,16 +28,19 @@ ERROR_CODES = (
     "resolution_too_high",
 )
 
-# Leading bytes of containers we know; a file that starts like one but fails to open is "corrupt",
-# anything else that fails to open is "not_media".
+# FFmpeg demuxers we decode with: MP4/MOV, Matroska/WebM, AVI, MPEG-TS, FLV, Ogg.
+ACCEPTED_DEMUXERS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts", "flv", "ogg"})
+
+# Leading bytes of the containers we accept: anything else is "not_media" before FFmpeg sees it, and a
+# file that starts like one but fails to open is "corrupt".
 _SIGNATURES = (
     (4, b"ftyp"),  # MP4 / MOV / 3GP
+    (4, b"moov"), (4, b"wide"), (4, b"free"), (4, b"mdat"),  # older QuickTime files without ftyp
     (0, b"\x1a\x45\xdf\xa3"),  # Matroska / WebM
     (0, b"RIFF"),  # AVI / WAV
     (0, b"OggS"),
     (0, b"FLV"),
     (0, b"\x47"),  # MPEG-TS sync byte
-    (0, b"\x00\x00\x01\xba"),  # MPEG-PS
 )
 
 
@@ -111,12 +114,21 @@ def _looks_like_container(path: Path) -> bool:
 
 
 def _open(path: Path) -> av.container.InputContainer:
+    """Open only files that start like a video container, with an accepted demuxer, reading local bytes only.
+
+    FFmpeg would otherwise open playlists (HLS, concat) that pull in other files or URLs.
+    """
+    if not _looks_like_container(path):
+        raise MediaError("not_media", f"{path.name} is not a video file (its first bytes match no video container)")
     try:
-        return av.open(str(path), mode="r", metadata_errors="ignore")
+        container = av.open(str(path), mode="r", metadata_errors="ignore", options={"protocol_whitelist": "file"})
     except av.error.FFmpegError as exc:
-        if _looks_like_container(path):
-            raise MediaError("corrupt", f"{path.name} looks like a video container but cannot be read ({exc.strerror or exc})") from exc
-        raise MediaError("not_media", f"{path.name} is not a video file FFmpeg can read") from exc
+        raise MediaError("corrupt", f"{path.name} looks like a video container but cannot be read ({exc.strerror or exc})") from exc
+    if container.format.name not in ACCEPTED_DEMUXERS:
+        name = container.format.name
+        container.close()
+        raise MediaError("not_media", f"{path.name} is a {name!r} file, not an accepted video container")
+    return container
 
 
 def probe(path: str | os.PathLike, limits: MediaLimits = MediaLimits()) -> MediaInfo:

@@ -85,6 +85,47 @@ def cmd_embed(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Re-embed every stored video from its file with the current models, moving the store to their space."""
+    from tqdm import tqdm
+
+    from extractors.features import ModelUnavailableError
+    from extractors.media import MediaError
+    from service.pipeline import Analyzer, VideoMeta, file_sha256
+    from service.store import Store
+
+    settings = _settings(args)
+    store = Store(settings.database)
+    try:
+        analyzer = Analyzer(settings)
+    except ModelUnavailableError as exc:
+        return _fail(str(exc))
+    if store.space_id == analyzer.space_id:
+        print(f"store {settings.database} is already in space {analyzer.space_id}; nothing to do", file=sys.stderr)
+        return 0
+    records, lost = [], []
+    for old in tqdm(store.records(), desc="re-embedding", unit="video", file=sys.stderr, disable=args.quiet):
+        path = Path(old.path)
+        if not path.is_file() or file_sha256(path) != old.id:
+            lost.append((old.id, f"{path} is gone or its content changed"))
+            continue
+        try:
+            records.append(analyzer.analyze(path, VideoMeta(old.title, old.description, old.hashtags, old.creator)))
+        except MediaError as exc:
+            lost.append((old.id, f"{path}: [{exc.code}] {exc.message}"))
+    for video_id, why in lost:
+        print(f"  cannot re-embed {video_id[:12]}: {why}", file=sys.stderr)
+    if lost and not args.drop_missing:
+        return _fail(f"{len(lost)} videos cannot be re-embedded; nothing was changed (--drop-missing deletes them)")
+    for video_id, _ in lost:
+        store.delete(video_id)
+    if records:
+        store.replace_vectors(records)
+    print(f"re-embedded {len(records)} videos into {analyzer.space_id}; dropped {len(lost)}", file=sys.stderr)
+    store.close()
+    return 0
+
+
 def cmd_tag(args: argparse.Namespace) -> int:
     from extractors.features import ModelUnavailableError
     from extractors.media import MediaError
@@ -264,6 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--top", type=int, default=12, help="how many tags to print")
     tag.add_argument("--db", help=argparse.SUPPRESS)
     tag.set_defaults(func=cmd_tag)
+
+    reindex = sub.add_parser("reindex", help="re-embed every stored video with the current models (after a model change)")
+    reindex.add_argument("--db", help="SQLite store path (default: REELSENSE_DB_PATH or data/reelsense.db)")
+    reindex.add_argument("--drop-missing", action="store_true", help="delete videos whose file is gone instead of failing")
+    reindex.add_argument("--quiet", action="store_true", help="no progress bar")
+    reindex.set_defaults(func=cmd_reindex)
 
     rec = sub.add_parser("recommend", help="a user's feed as JSON, each item with its explanation")
     rec.add_argument("--user", required=True)

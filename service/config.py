@@ -90,8 +90,8 @@ class Settings(BaseSettings):
     # Vector index: exact numpy search up to this many videos, HNSW (hnswlib) above.
     index_exact_max: int = 20000
     hnsw_m: int = 32
-    hnsw_ef_construction: int = 200
-    hnsw_ef_search: int = 600
+    hnsw_ef_construction: int = 400  # with M=32, ef_search=1000: recall@100 0.969, p99 7.1 ms at 1M (bench)
+    hnsw_ef_search: int = 1000
     # Text-to-video search and stated interests also use CLIP's text tower when CLIP weights are loaded.
     clip_text_search: bool = True
 

@@ -160,13 +160,39 @@ class Store:
                     record.created_at or time.time(),
                 ),
             )
-            for m, f in record.features.items():
-                self.conn.execute(
-                    "INSERT INTO modality_features VALUES (?,?,?,?,?,?,?)",
-                    (record.id, m, f.model, f.confidence, _blob(f.vector),
-                     json.dumps([t.to_dict() for t in f.tags]), json.dumps(f.stats, default=float)),
-                )
+            self._insert_features(record)
         return True
+
+    def replace_vectors(self, records: list[VideoRecord]) -> None:
+        """Swap every stored video's features and vectors for re-embedded ones in one transaction.
+
+        This is how a store moves to a new embedding space: ids, titles, events and users stay; a partial
+        re-index would mix spaces, so the records must cover every stored video and share one space.
+        """
+        spaces = {r.space_id for r in records}
+        if len(spaces) != 1:
+            raise ValueError(f"re-embedded records must share one embedding space, got {sorted(spaces)}")
+        with self._transaction():
+            missing = set(self.ids()) - {r.id for r in records}
+            if missing:
+                raise ValueError(f"{len(missing)} stored videos were not re-embedded; nothing was changed")
+            for r in records:
+                self.conn.execute(
+                    "UPDATE videos SET duration_s=?, info=?, weights=?, space_id=?, fused=?, warnings=? WHERE id=?",
+                    (r.duration_s, json.dumps(r.info), json.dumps(r.fused.weights), r.space_id, _blob(r.fused.vector),
+                     json.dumps(r.warnings), r.id),
+                )
+                self.conn.execute("DELETE FROM modality_features WHERE video_id=?", (r.id,))
+                self._insert_features(r)
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (spaces.pop(),))
+
+    def _insert_features(self, record: VideoRecord) -> None:
+        for m, f in record.features.items():
+            self.conn.execute(
+                "INSERT INTO modality_features VALUES (?,?,?,?,?,?,?)",
+                (record.id, m, f.model, f.confidence, _blob(f.vector),
+                 json.dumps([t.to_dict() for t in f.tags]), json.dumps(f.stats, default=float)),
+            )
 
     def get(self, video_id: str) -> VideoRecord | None:
         with self.lock:

@@ -22,11 +22,6 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-# FFmpeg demuxer names a worker may decode with; anything else (HLS playlists, concat lists, image
-# sequences, raw streams) is refused before decoding, so media cannot pull in other files or URLs.
-ALLOWED_DEMUXERS = {"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi"}
-
-
 class WorkerError(Exception):
     """A job that failed in or because of a worker; `status` is the HTTP status to answer with."""
 
@@ -58,17 +53,10 @@ def _limit_memory(headroom_mb: int) -> int:
 
 
 def _analyze(analyzer, path: str, meta: dict, video_id: str):
-    from extractors.media import MediaError, probe
     from service.pipeline import VideoMeta
 
-    info = probe(path, analyzer.settings.media_limits)
-    if info.container not in ALLOWED_DEMUXERS:
-        raise WorkerError("unsupported_format", f"container {info.container!r} is not accepted", 415)
-    try:
-        prepared = analyzer.prepare(Path(path), VideoMeta(**meta), video_id)
-        return analyzer.finish(prepared)
-    except MediaError:
-        raise
+    # media.decode refuses playlists and other demuxers itself, before FFmpeg reads anything but the file
+    return analyzer.finish(analyzer.prepare(Path(path), VideoMeta(**meta), video_id))
 
 
 def worker_main(conn, settings, memory_mb: int) -> None:

@@ -116,3 +116,21 @@ def test_audio_only_file_has_no_video_stream(tmp_path):
     with pytest.raises(MediaError) as err:
         probe(path)
     assert err.value.code == "no_video_stream"
+
+
+def test_playlists_and_other_demuxers_are_refused_before_ffmpeg_reads_them(tmp_path):
+    """An HLS playlist named .mp4 must never make FFmpeg open the files or URLs it lists."""
+    secret = tmp_path / "secret.ts"
+    secret.write_bytes((SAMPLE_MEDIA / "gym_workout.mp4").read_bytes())
+    playlist = tmp_path / "clip.mp4"
+    playlist.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\n{secret}\n#EXTINF:6.0,\nhttp://127.0.0.1:9/seg.ts\n#EXT-X-ENDLIST\n")
+    with pytest.raises(MediaError) as err:
+        decode(playlist)
+    assert err.value.code == "not_media"
+    wav = tmp_path / "tone.mp4"  # RIFF like AVI, but FFmpeg's wav demuxer: not a video container we accept
+    import soundfile
+
+    soundfile.write(wav, np.zeros(22050, np.float32), 22050, format="WAV")
+    with pytest.raises(MediaError) as err:
+        probe(wav)
+    assert err.value.code == "not_media" and "wav" in err.value.message

@@ -120,3 +120,33 @@ def test_missing_clip_weights_warn_or_fail(settings_factory, tmp_path):
     assert lenient.extract([np.zeros((8, 8, 3), np.uint8)]).confidence == 0
     with pytest.raises(ModelUnavailableError, match="REELSENSE_CLIP_PRETRAINED"):
         VisualExtractor(missing, strict=True)
+
+
+def test_reindex_moves_the_store_to_the_new_space_and_keeps_events(analyzer, tmp_path, monkeypatch, capsys):
+    db = tmp_path / "store.db"
+    clips = [SAMPLE_MEDIA / "pasta_recipe.mp4", SAMPLE_MEDIA / "gym_workout.mp4"]
+    with Store(db) as store:
+        for clip in clips:
+            store.add(analyzer.analyze(clip))
+        video = store.ids()[0]
+        store.add_events([("u1", video, "like", 1000.0, None, None)])
+        old_space = store.space_id
+    settings = analyzer.settings
+    monkeypatch.setenv("REELSENSE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("REELSENSE_CLIP_MODEL", settings.clip_model)
+    monkeypatch.setenv("REELSENSE_CLIP_PRETRAINED", settings.clip_pretrained)
+    monkeypatch.setenv("REELSENSE_FUSION_TEMPERATURE", "1.0")  # another fusion setting: another space
+    assert main(["reindex", "--db", str(db), "--quiet"]) == 0
+    assert "re-embedded 2 videos" in capsys.readouterr().err
+    with Store(db) as store:
+        assert store.space_id != old_space and store.space_id.endswith("t1")
+        assert {r.space_id for r in store.records()} == {store.space_id}
+        assert len(store.events("u1")) == 1
+    # A file that is gone stops the re-index unless told to drop it; the store is left as it was.
+    with Store(db) as store:
+        store.conn.execute("UPDATE videos SET path=? WHERE id=?", (str(tmp_path / "nowhere.mp4"), video))
+        space = store.space_id
+    monkeypatch.setenv("REELSENSE_FUSION_TEMPERATURE", "0.25")
+    assert main(["reindex", "--db", str(db), "--quiet"]) == 2
+    with Store(db) as store:
+        assert store.space_id == space and store.count() == 2

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     clip_strict: bool = False  # True: missing CLIP weights are an error instead of a warning
     clip_allow_download: bool = False  # True: a pretrained tag not in the local cache may be fetched from the hub
     device: str = "auto"  # where CLIP and the text encoder run: auto (CUDA when available), cpu, cuda, cuda:N
+    # Batch embedding: files prepared (decoded, OCR, audio, text) ahead of CLIP inference. More did not help on a
+    # 16-core GPU machine, where serialised OCR is the bottleneck (see bench/embed_throughput.py).
+    prepare_workers: int = 2
     torch_threads: int = 0  # 0: leave torch's default
     clip_batch_size: int = 16
     clip_zero_shot: bool = True  # zero-shot taxonomy and scene tags (only when CLIP weights are loaded)

@@ -152,12 +152,14 @@ class Analyzer:
         return self.finish(self.prepare(path, meta))
 
     def analyze_many(
-        self, paths: Iterable[Path], lookahead: int = 2
+        self, paths: Iterable[Path], lookahead: int | None = None
     ) -> Iterator[tuple[Path, VideoRecord | None, MediaError | None, dict[str, float]]]:
-        """Analyse files in order, preparing up to `lookahead` files ahead of the one in CLIP inference.
+        """Analyse files in order, preparing up to `lookahead` files ahead of the one in CLIP inference
+        (default: the `prepare_workers` setting).
 
         Yields (path, record, error, stage_seconds); a bad file yields its MediaError and the batch goes on.
         """
+        lookahead = lookahead or self.settings.prepare_workers
         pending: deque[tuple[Path, Future]] = deque()
         source = iter(paths)
         with ThreadPoolExecutor(max_workers=max(1, lookahead), thread_name_prefix="prepare") as pool:

@@ -82,8 +82,8 @@ def worker_main(conn, settings, memory_mb: int) -> None:
         job_id, path, meta, video_id = message
         try:
             conn.send(("ok", job_id, _analyze(analyzer, path, meta, video_id)))
-        except MediaError as exc:
-            conn.send(("error", job_id, exc.code, exc.message, 422))
+        except MediaError as exc:  # the message names our temporary file; the client knows it as "the upload"
+            conn.send(("error", job_id, exc.code, exc.message.replace(Path(path).name, "the upload"), 422))
         except WorkerError as exc:
             conn.send(("error", job_id, exc.code, exc.message, exc.status))
         except MemoryError:

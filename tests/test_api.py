@@ -170,6 +170,7 @@ def test_bad_uploads_fail_cleanly(client, case, status, code):
     r = upload(client, "pasta_recipe", data=data, fields={})
     assert r.status_code == status, r.text
     assert r.json()["error"]["code"] == code and r.json()["error"]["message"]
+    assert ".part" not in r.json()["error"]["message"]  # no internal file names in what the client reads
     assert client.get("/healthz").status_code == 200
     assert not list((client.app.state.settings.uploads / ".incoming").iterdir())  # nothing left behind
 

@@ -478,7 +478,10 @@ def _load_recommender(settings: Settings):
         visual = VisualExtractor(spec, options=VisualOptions(ocr=False))
         if visual.clip is None:
             visual = None
-    return Recommender(Store(settings.database), settings, text=text, visual=visual)
+    recommender = Recommender(Store(settings.database), settings, text=text, visual=visual)
+    _ = text.categories  # embed the taxonomy prototypes now: the first feed request should not pay for it
+    recommender.catalogue()  # and build the index over what is already stored
+    return recommender
 
 
 def _index_folder(app: FastAPI, folder) -> None:

@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 
 log = logging.getLogger(__name__)
+MIN_TEXT_CHARS = 2  # a lone glyph is more often a shape (a disc read as "O") than text
+_WORD_CHAR = re.compile(r"\w")
 _WS = re.compile(r"\s+")
 
 
@@ -97,7 +99,7 @@ class OcrReader:
                 continue
             out.frames_read += 1
             for line, score in self.read_frame(frames[i]):
-                if score < self.min_score:
+                if score < self.min_score or len(_WORD_CHAR.findall(line)) < MIN_TEXT_CHARS:
                     continue
                 key = line.casefold()
                 if key in index_of:

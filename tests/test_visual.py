@@ -101,6 +101,14 @@ def test_ocr_reads_rendered_words_once_each():
     assert result.frames_read == 3 and all(s >= 0.6 for s in result.scores)
 
 
+def test_ocr_does_not_read_a_disc_as_text():
+    """The forest sample has a moving disc and no text; OCR once read the disc as the letter "O"."""
+    from extractors.media import decode
+
+    media = decode(SAMPLE_MEDIA / "forest_timelapse.mp4")
+    assert OcrReader().read(media.frames, media.frame_times, media.shot_starts).lines == []
+
+
 def test_pipeline_hands_onscreen_text_to_text_and_records_the_fallback(settings_factory, tiny_clip):
     """No CLIP weights, no title: the word "PASTA" rendered in the video still reaches the text modality."""
     from service.pipeline import Analyzer, VideoMeta

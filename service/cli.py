@@ -68,9 +68,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     records = store.records([ids[p] for p in files if store.has(ids[p])])
     if args.show:
         for r in records:
-            tags = ", ".join(f"{t.label} ({t.score:.2f})" for t in r.tags[:5]) or "-"
-            weights = " ".join(f"{m}={w:.2f}" for m, w in r.fused.weights.items())
-            print(f"{Path(r.path).name:<24} weights[{weights}]  tags: {tags}")
+            print(_summary_lines(r))
     if args.out:
         write_parquet(records, Path(args.out))
     print(
@@ -83,6 +81,17 @@ def cmd_embed(args: argparse.Namespace) -> int:
         print(f"  failed: {path} [{code}]", file=sys.stderr)
     store.close()
     return 1 if failures else 0
+
+
+def _summary_lines(record) -> str:
+    """Two lines per video: modality weights, then the strongest tags of each source (hashtags alone would
+    fill a plain top-N list, since they all score 1)."""
+    weights = "  ".join(f"{m} {w:.2f}" for m, w in record.fused.weights.items())
+    by_source: dict[str, list[str]] = {}
+    for t in record.tags:
+        by_source.setdefault(t.source, []).append(t.label)
+    tags = " | ".join(f"{source}: {', '.join(labels[:3])}" for source, labels in by_source.items())
+    return f"{Path(record.path).name:<22} weights: {weights}\n    {tags or 'no tags'}"
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:

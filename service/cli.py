@@ -56,7 +56,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     failures: list[tuple[Path, str, str]] = []
     stored = 0
     bar = tqdm(total=len(files), initial=skipped, desc="embedding", unit="video", file=sys.stderr, disable=args.quiet)
-    for path, record, error, _seconds in analyzer.analyze_many(todo):
+    for path, record, error, _seconds in analyzer.analyze_many(todo, ids=ids):
         bar.update(1)
         if error is not None:
             failures.append((path, error.code, error.message))

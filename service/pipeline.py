@@ -152,10 +152,10 @@ class Analyzer:
         return self.finish(self.prepare(path, meta))
 
     def analyze_many(
-        self, paths: Iterable[Path], lookahead: int | None = None
+        self, paths: Iterable[Path], lookahead: int | None = None, ids: dict[Path, str] | None = None
     ) -> Iterator[tuple[Path, VideoRecord | None, MediaError | None, dict[str, float]]]:
         """Analyse files in order, preparing up to `lookahead` files ahead of the one in CLIP inference
-        (default: the `prepare_workers` setting).
+        (default: the `prepare_workers` setting). `ids`: content hashes the caller already computed.
 
         Yields (path, record, error, stage_seconds); a bad file yields its MediaError and the batch goes on.
         """
@@ -168,7 +168,7 @@ class Analyzer:
                     nxt = next(source, None)
                     if nxt is None:
                         return
-                    pending.append((nxt, pool.submit(self.prepare, nxt)))
+                    pending.append((nxt, pool.submit(self.prepare, nxt, None, (ids or {}).get(nxt))))
 
             refill()
             while pending:

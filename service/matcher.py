@@ -88,13 +88,40 @@ class Recommender:
         self.visual = visual
         self._lock = threading.RLock()
         self._catalogue: Catalogue | None = None
+        self._generation = 0  # bumped by every invalidate(); a background build checks it when done
+        self._rebuilder: threading.Thread | None = None
         self._onboarding_cache: dict[tuple, Onboarding] = {}
 
     # -- catalogue -------------------------------------------------------------------------------
     def invalidate(self) -> None:
-        """Forget the built catalogue and index; the next request rebuilds them from the store."""
+        """The store's videos changed. A small catalogue (exact search) is rebuilt on the next request; a large
+        one (an HNSW build takes seconds to minutes) keeps serving while a background thread rebuilds it."""
         with self._lock:
-            self._catalogue = None
+            self._generation += 1
+            current = self._catalogue
+            if current is None or len(current.ids) <= self.settings.index_exact_max:
+                self._catalogue = None
+            elif self._rebuilder is None:
+                self._rebuilder = threading.Thread(target=self._rebuild, name="catalogue-rebuild", daemon=True)
+                self._rebuilder.start()
+
+    def _rebuild(self) -> None:
+        """Build catalogues until one is current (invalidations may arrive during a build), then swap it in."""
+        while True:
+            with self._lock:
+                generation = self._generation
+            fresh = self._build_catalogue()
+            with self._lock:
+                self._catalogue = fresh
+                if generation == self._generation:
+                    self._rebuilder = None
+                    return
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> None:
+        """Block until a background rebuild (if any) has finished; for tests and orderly shutdown."""
+        thread = self._rebuilder
+        if thread is not None:
+            thread.join(timeout)
 
     def catalogue(self) -> Catalogue:
         with self._lock:

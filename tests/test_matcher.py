@@ -118,3 +118,22 @@ def test_cli_recommend_events_and_refresh(sample_store, settings_factory, monkey
     assert "cat_zoomies" not in [Path(i["path"]).stem for i in out["items"]]
     assert main(["recommend", "--db", db, "--user", "cli-user", "--refresh", "-k", "2"]) == 0
     assert json.loads(capsys.readouterr().out)["profile"]["cold_start"] is True
+
+
+def test_a_large_catalogue_keeps_serving_while_its_index_rebuilds(sample_store, analyzer, tmp_path):
+    """Above index_exact_max the index is HNSW; after a change the old one serves until the new one is built."""
+    settings = analyzer.settings.model_copy(update={"index_exact_max": 2})
+    with Store(tmp_path / "big.db") as store:
+        for record in sample_store.records():
+            store.add(record)
+        big = Recommender(store, settings, text=analyzer.text)
+        before = big.catalogue()
+        assert before.index.kind == "hnsw" and len(before.ids) == 8
+        gone = before.ids[0]
+        store.delete(gone)
+        big.invalidate()
+        assert big.catalogue() is before or gone not in big.catalogue().ids  # no request waits for the build
+        big.wait_for_rebuild(timeout=60)
+        after = big.catalogue()
+        assert gone not in after.ids and len(after.ids) == 7 and after.index.kind == "hnsw"
+        assert gone not in [item["video_id"] for item in big.similar(after.ids[0], k=7)]

@@ -50,13 +50,14 @@ def main() -> None:
 
     from extractors.text import TextInput
     from service.config import Settings
-    from service.pipeline import Analyzer, find_videos
+    from service.factory import Components
+    from service.pipeline import find_videos
 
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint = args.clip_pretrained or str(random_vit_b32(Path(tmp)))
         settings = Settings(data_dir=Path(tmp), clip_model="ViT-B-32", clip_pretrained=checkpoint)
         t0 = time.perf_counter()
-        analyzer = Analyzer(settings)
+        analyzer = Components(settings).analyzer
         load_s = time.perf_counter() - t0
         files = find_videos(Path(args.media)) * args.repeat
         analyzer.analyze(files[0])  # warm caches and thread pools once

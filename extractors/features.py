@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from extractors.errors import ModelUnavailableError  # noqa: F401 - re-exported for extractors
+
 
 @dataclass(frozen=True)
 class Tag:
@@ -53,11 +55,3 @@ def l2_normalize(vector: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     v = np.asarray(vector, dtype=np.float32).reshape(-1)
     n = float(np.linalg.norm(v))
     return v / n if n > eps else np.zeros_like(v)
-
-
-class ModelUnavailableError(RuntimeError):
-    """Configured weights cannot be loaded here; the message names the setting to change."""
-
-    def __init__(self, setting: str, message: str):
-        super().__init__(f"{message} (setting: {setting})")
-        self.setting = setting

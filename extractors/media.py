@@ -13,45 +13,12 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from extractors.containers import sniff_file
+from extractors.errors import MEDIA_ERROR_CODES, MediaError
 from extractors.shots import TINY_SIDE, ShotDetector
 
-# Error codes are part of the public contract (CLI output, HTTP error bodies): never rename them.
-ERROR_CODES = (
-    "not_found",
-    "empty_file",
-    "not_media",
-    "no_video_stream",
-    "corrupt",
-    "unsupported_codec",
-    "too_large",
-    "too_long",
-    "resolution_too_high",
-)
+ERROR_CODES = MEDIA_ERROR_CODES  # stable: CLI output and HTTP error bodies use them
 
-# FFmpeg demuxers we decode with: MP4/MOV, Matroska/WebM, AVI, MPEG-TS, FLV, Ogg.
-ACCEPTED_DEMUXERS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "avi", "mpegts", "flv", "ogg"})
-
-# Leading bytes of the containers we accept: anything else is "not_media" before FFmpeg sees it, and a
-# file that starts like one but fails to open is "corrupt".
-_SIGNATURES = (
-    (4, b"ftyp"),  # MP4 / MOV / 3GP
-    (4, b"moov"), (4, b"wide"), (4, b"free"), (4, b"mdat"),  # older QuickTime files without ftyp
-    (0, b"\x1a\x45\xdf\xa3"),  # Matroska / WebM
-    (0, b"RIFF"),  # AVI / WAV
-    (0, b"OggS"),
-    (0, b"FLV"),
-    (0, b"\x47"),  # MPEG-TS sync byte
-)
-
-
-class MediaError(Exception):
-    """A file we cannot or will not decode. `code` is stable; `message` is for people."""
-
-    def __init__(self, code: str, message: str):
-        assert code in ERROR_CODES, code
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -107,24 +74,19 @@ class DecodedMedia:
     decoded_frames: int = 0
 
 
-def _looks_like_container(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        head = fh.read(16)
-    return any(head[off : off + len(sig)] == sig for off, sig in _SIGNATURES)
-
-
 def _open(path: Path) -> av.container.InputContainer:
     """Open only files that start like a video container, with an accepted demuxer, reading local bytes only.
 
     FFmpeg would otherwise open playlists (HLS, concat) that pull in other files or URLs.
     """
-    if not _looks_like_container(path):
+    family = sniff_file(path)
+    if family is None:
         raise MediaError("not_media", f"{path.name} is not a video file (its first bytes match no video container)")
     try:
         container = av.open(str(path), mode="r", metadata_errors="ignore", options={"protocol_whitelist": "file"})
     except av.error.FFmpegError as exc:
         raise MediaError("corrupt", f"{path.name} looks like a video container but cannot be read ({exc.strerror or exc})") from exc
-    if container.format.name not in ACCEPTED_DEMUXERS:
+    if container.format.name not in family.demuxers:
         name = container.format.name
         container.close()
         raise MediaError("not_media", f"{path.name} is a {name!r} file, not an accepted video container")

@@ -19,21 +19,13 @@ import numpy as np
 
 from extractors.hashtags import hashtag_phrase
 from extractors.text_normalize import clean_field, content_tokens
+from extractors.errors import TopicError
 
 log = logging.getLogger(__name__)
 SETTINGS_FILE = "settings.json"
 MODEL_FILE = "lda.model"
 PHRASES_FILE = "bigrams.phraser"
 TOPICS_VERSION = "1"
-
-
-class TopicError(ValueError):
-    """Topics cannot be fitted or loaded; `code` is stable for callers and tests."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def document_tokens(*fields: str, hashtags: Iterable[str] = ()) -> list[str]:

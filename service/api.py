@@ -23,22 +23,20 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from extractors.errors import MediaError, ReelsenseError
 from service.config import Settings
+from service.errors import AuthError, NotFoundError, RequestError, SpaceMismatchError, UploadError, WorkerError
 from service.jobs import JobRegistry
-from service.profiles import Event, EventError
+from service.profiles import Event
 from service.records import VideoRecord
-from service.store import SpaceMismatchError, Store
-from service.uploads import Upload, UploadError, receive_upload
-from service.workers import WorkerError, WorkerPool
+from service.store import Store
+from service.uploads import Upload, receive_upload
+from service.factory import Components
+from service.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 VIDEO_ID = r"^[0-9a-f]{64}$"
 USER_ID = r"^[A-Za-z0-9_.:@-]{1,128}$"
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, **extra: Any):
-        self.status, self.code, self.message, self.extra = status, code, message, extra
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict:
@@ -182,8 +180,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
     async def lifespan(app: FastAPI):
         state = app.state
         state.stores = ThreadStores(settings.database)
-        state.pool = WorkerPool(settings, settings.workers, settings.job_timeout_s, settings.worker_max_jobs,
-                                settings.worker_memory_mb)
+        state.pool = Components(settings).worker_pool()
         if start_workers:
             state.pool.start()
         state.recommender = await run_in_threadpool(_load_recommender, settings)
@@ -208,9 +205,9 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
                            allow_methods=["GET", "POST", "PUT", "DELETE"], allow_headers=["X-API-Key", "Content-Type"])
 
     # -- errors and metrics ------------------------------------------------------------------------
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError):
-        return JSONResponse(error_body(exc.code, exc.message, **exc.extra), exc.status)
+    @app.exception_handler(ReelsenseError)
+    async def _reelsense_error(_request: Request, exc: ReelsenseError):
+        return JSONResponse({"error": exc.to_dict()}, exc.http_status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError):
@@ -243,10 +240,10 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
     def require_key(key: str | None = Depends(key_header)) -> None:
         keys = settings.api_key_list
         if not keys:
-            raise ApiError(401, "unauthorized", "write endpoints are disabled until an API key is configured "
+            raise AuthError("unauthorized", "write endpoints are disabled until an API key is configured "
                                                 "(set REELSENSE_API_KEYS)")
         if not key or not any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
-            raise ApiError(401, "unauthorized", "a valid X-API-Key header is required for this endpoint")
+            raise AuthError("unauthorized", "a valid X-API-Key header is required for this endpoint")
 
     def store() -> Store:
         return app.state.stores.get()
@@ -258,7 +255,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
     def known_video(video_id: str) -> VideoRecord:
         record = store().get(video_id)
         if record is None:
-            raise ApiError(404, "video_not_found", f"no video with id {video_id}")
+            raise NotFoundError("video_not_found", f"no video with id {video_id}")
         return record
 
     # -- health ----------------------------------------------------------------------------------
@@ -321,9 +318,9 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
         started = time.perf_counter()
         try:
             record = await run_in_threadpool(app.state.pool.run, upload.path, meta, upload.sha256)
-        except WorkerError as exc:
+        except (WorkerError, MediaError) as exc:
             metrics.uploads.labels(exc.code).inc()
-            return exc.status, error_body(exc.code, exc.message)
+            return exc.http_status, {"error": exc.to_dict()}
         finally:
             metrics.analysis.observe(time.perf_counter() - started)
             if not settings.keep_uploads:
@@ -339,7 +336,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
         try:
             added = await run_in_threadpool(persist)
         except SpaceMismatchError as exc:
-            return 409, error_body("space_mismatch", str(exc))
+            return exc.http_status, {"error": exc.to_dict()}
         metrics.uploads.labels("created" if added else "existing").inc()
         stored = await run_in_threadpool(lambda: store().get(record.id))
         return (201 if added else 200), {**video_view(stored), "created": added}
@@ -360,7 +357,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
                                           settings.uploads / ".incoming", max_bytes)
         except UploadError as exc:
             metrics.uploads.labels(exc.code).inc()
-            return JSONResponse(error_body(exc.code, exc.message), exc.status)
+            return JSONResponse({"error": exc.to_dict()}, exc.http_status)
         large = upload.size > settings.async_upload_mb * 1024 * 1024
         if mode == "async" or (mode == "auto" and large):
             job = app.state.jobs.create(upload.sha256)
@@ -389,7 +386,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
         """Status of an upload job: queued, running, done (with the video) or failed (with the error)."""
         job = app.state.jobs.get(job_id)
         if job is None:
-            raise ApiError(404, "job_not_found", f"no job with id {job_id}")
+            raise NotFoundError("job_not_found", f"no job with id {job_id}")
         return job.to_dict()
 
     @app.get("/videos/{video_id}", tags=["videos"], responses={200: {"content": {"application/json": {"example": VIDEO_EXAMPLE}}}, **ERRORS})
@@ -402,7 +399,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
     def delete_video(video_id: str = PathParam(..., max_length=64)):
         """Remove a video from the store and the index."""
         if not store().delete(video_id):
-            raise ApiError(404, "video_not_found", f"no video with id {video_id}")
+            raise NotFoundError("video_not_found", f"no video with id {video_id}")
         recommender_call("invalidate")
         return {"id": video_id, "deleted": True}
 
@@ -427,14 +424,11 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
     def post_events(batch: EventBatch):
         """Record a batch of interaction events; the whole batch is stored or (on any invalid event) none of it."""
         if len(batch.events) > settings.max_events_per_batch:
-            raise ApiError(413, "too_many_events", f"at most {settings.max_events_per_batch} events per batch")
+            raise RequestError("too_many_events", f"at most {settings.max_events_per_batch} events per batch")
         now = time.time()
         events = [Event(e.user_id, e.video_id, e.type, now if e.timestamp is None else e.timestamp,
                         e.watch_seconds, e.completion) for e in batch.events]
-        try:
-            accepted = recommender_call("record_events", events)
-        except EventError as exc:
-            raise ApiError(422, exc.code, exc.message, index=exc.index) from None
+        accepted = recommender_call("record_events", events)
         return {"accepted": accepted}
 
     @app.put("/users/{user_id}/interests", tags=["users"], dependencies=[Depends(require_key)], responses=ERRORS)
@@ -466,20 +460,11 @@ def create_app(settings: Settings | None = None, start_workers: bool = True, ind
 
 def _load_recommender(settings: Settings):
     """The recommender gets its own Store connection; every call to it holds the app's lock."""
-    from extractors.text import TextExtractor
-    from service.matcher import Recommender
+    from service.factory import Components
 
-    text = TextExtractor(settings.text_model)
-    visual = None
-    if settings.clip_text_search:  # CLIP's text tower puts queries into the visual part of the space
-        from extractors.visual import ClipSpec, VisualExtractor, VisualOptions
-
-        spec = ClipSpec(settings.clip_model, settings.clip_pretrained, settings.clip_allow_download, settings.torch_device)
-        visual = VisualExtractor(spec, options=VisualOptions(ocr=False))
-        if visual.clip is None:
-            visual = None
-    recommender = Recommender(Store(settings.database), settings, text=text, visual=visual)
-    _ = text.categories  # embed the taxonomy prototypes now: the first feed request should not pay for it
+    recommender = Components(settings).recommender()
+    if recommender.text is not None:
+        _ = recommender.text.categories  # embed the taxonomy prototypes now, not on the first feed request
     recommender.catalogue()  # and build the index over what is already stored
     return recommender
 
@@ -488,7 +473,6 @@ def _index_folder(app: FastAPI, folder) -> None:
     """Embed every video under `folder` not yet stored, through the worker pool (used by `serve --index`)."""
     from pathlib import Path
 
-    from extractors.media import MediaError
     from service.pipeline import VideoMeta, file_sha256, find_videos
 
     store = Store(app.state.settings.database)

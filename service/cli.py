@@ -31,7 +31,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
     from extractors.features import ModelUnavailableError
     from service.export import write_parquet
-    from service.pipeline import Analyzer, file_sha256, find_videos
+    from service.factory import Components
+    from service.pipeline import file_sha256, find_videos
     from service.store import SpaceMismatchError, Store
 
     root = Path(args.folder)
@@ -42,7 +43,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
     if not files:
         return _fail(f"no video files under {root}")
     try:
-        analyzer = Analyzer(settings)
+        analyzer = Components(settings).analyzer
     except ModelUnavailableError as exc:
         return _fail(str(exc))
     store = Store(settings.database)
@@ -100,13 +101,14 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
     from extractors.features import ModelUnavailableError
     from extractors.media import MediaError
-    from service.pipeline import Analyzer, VideoMeta, file_sha256
+    from service.factory import Components
+    from service.pipeline import VideoMeta, file_sha256
     from service.store import Store
 
     settings = _settings(args)
     store = Store(settings.database)
     try:
-        analyzer = Analyzer(settings)
+        analyzer = Components(settings).analyzer
     except ModelUnavailableError as exc:
         return _fail(str(exc))
     if store.space_id == analyzer.space_id:
@@ -138,7 +140,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 def cmd_tag(args: argparse.Namespace) -> int:
     from extractors.features import ModelUnavailableError
     from extractors.media import MediaError
-    from service.pipeline import Analyzer, VideoMeta
+    from service.factory import Components
+    from service.pipeline import VideoMeta
 
     path = Path(args.file)
     meta = VideoMeta.from_sidecar(path)
@@ -149,7 +152,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         meta.creator,
     )
     try:
-        record = Analyzer(_settings(args)).analyze(path, meta)
+        record = Components(_settings(args)).analyzer.analyze(path, meta)
     except MediaError as exc:
         print(json.dumps({"error": {"code": exc.code, "message": exc.message}}, indent=2))
         return 1
@@ -161,13 +164,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 def _recommender(args: argparse.Namespace, need_text: bool = True):
     """A Recommender over the store, with the text encoder (stated interests, search) when needed."""
-    from extractors.text import TextExtractor
-    from service.matcher import Recommender
-    from service.store import Store
+    from service.factory import Components
 
-    settings = _settings(args)
-    text = TextExtractor(settings.text_model) if need_text else None
-    return Recommender(Store(settings.database), settings, text=text)
+    return Components(_settings(args)).recommender(with_models=need_text)
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
@@ -221,12 +220,12 @@ def cmd_fusion_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from extractors.text import TextExtractor
     from service.evaluation import SimulationConfig, format_report, run_simulation
+    from service.factory import Components
 
     settings = _settings(args)
     cfg = SimulationConfig(test_users=args.users, videos=args.videos, seed=args.seed, k=args.k)
-    text = None if args.no_text else TextExtractor(settings.text_model)
+    text = None if args.no_text else Components(settings).text
     figures = run_simulation(settings, cfg, text)
     print(json.dumps(figures, indent=2) if args.json else format_report(figures, cfg.k))
     return 0

@@ -124,6 +124,10 @@ class Settings(BaseSettings):
         return "cuda" if torch.cuda.is_available() else "cpu"
 
     @property
+    def numba_cache(self) -> Path:
+        return self.numba_cache_dir or self.data_dir / "numba_cache"
+
+    @property
     def database(self) -> Path:
         return self.db_path or self.data_dir / "reelsense.db"
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from extractors.taxonomy import load_taxonomy
 from service.config import Settings
+from service.errors import QueryError
 from service.fusion import MODALITIES, FusedVector, compose, normalize_weights, unit_blocks
 from service.index import build_index
 from service.profiles import Event, Onboarding, UserProfile, build_profile, tag_label, validate_events
@@ -26,20 +27,6 @@ ENGAGEMENTS = ("like", "share", "comment", "follow", "complete_view")
 CATEGORY_SOURCES = ("category", "clip")  # tag sources that classify a video into the taxonomy
 CATEGORY_MIN_COSINE = 0.25  # below this a text is not about any taxonomy category
 PHRASE_SPLIT = re.compile(r"[,;/\n]|\band\b|\bor\b|&", re.IGNORECASE)
-
-
-class UnknownVideoError(LookupError):
-    code = "unknown_video"
-
-    def __init__(self, video_id: str):
-        super().__init__(f"video {video_id!r} is not in the store")
-        self.message = str(self)
-
-
-class QueryError(ValueError):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 @dataclass
@@ -443,7 +430,7 @@ class Recommender:
     def similar(self, video_id: str, k: int = 10) -> list[dict]:
         cat = self.catalogue()
         if video_id not in cat.row:
-            raise UnknownVideoError(video_id)
+            raise QueryError("not_indexed", f"video {video_id} is stored but not yet in the index; try again shortly")
         i = cat.row[video_id]
         query = FusedVector(cat.matrix[i], {}, cat.dims)
         hits = cat.index.search(cat.matrix[i], k + 1)

@@ -16,19 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from extractors.audio import AudioExtractor, configure_numba_cache
+from extractors.audio import AudioExtractor
+from extractors.containers import VIDEO_SUFFIXES
 from extractors.features import ModalityFeatures
 from extractors.media import DecodedMedia, MediaError, decode
 from extractors.text import TextExtractor, TextInput
 from extractors.frame_stats import FrameStats
 from extractors.ocr import OnScreenText
-from extractors.visual import ClipSpec, VisualExtractor
+from extractors.visual import VisualExtractor
 from service.config import Settings
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
 from service.records import VideoRecord
 
 log = logging.getLogger(__name__)
-VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".3gp", ".ts", ".flv"}
 
 
 @dataclass
@@ -87,18 +87,13 @@ def find_videos(root: Path) -> list[Path]:
 
 
 class Analyzer:
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        configure_numba_cache(settings.numba_cache_dir or settings.data_dir / "numba_cache")
-        if settings.torch_threads > 0:
-            import torch
+    """Turns a file plus its words into a VideoRecord, in two stages: `prepare` (decode, frame statistics,
+    OCR, audio, text: CPU work) and `finish` (CLIP, fusion), so a batch can prepare ahead of inference.
+    Build it with `service.factory.Components(settings).analyzer`."""
 
-            torch.set_num_threads(settings.torch_threads)
-        device = settings.torch_device
-        self.text = TextExtractor(settings.text_model, topics_dir=settings.topics_dir, device=device)
-        spec = ClipSpec(settings.clip_model, settings.clip_pretrained, settings.clip_allow_download, device)
-        self.visual = VisualExtractor(spec, strict=settings.clip_strict, options=settings.visual)
-        self.audio = AudioExtractor(warm_up=True)
+    def __init__(self, settings: Settings, text: TextExtractor, visual: VisualExtractor, audio: AudioExtractor):
+        self.settings = settings
+        self.text, self.visual, self.audio = text, visual, audio
         self.dims = {"text": self.text.dim, "visual": self.visual.dim, "audio": self.audio.dim}
         self.space_id = "|".join(
             [f"text={self.text.model}:{self.text.dim}", f"visual={self.visual.model}:{self.visual.dim}",

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from service.config import Settings
+from service.errors import EventError
 from service.fusion import MODALITIES, FusedVector, compose, normalize_weights
 
 EVENT_TYPES = ("impression", "view", "like", "share", "comment", "follow", "skip", "not_interested")
@@ -50,19 +51,6 @@ class Event:
 
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-class EventError(ValueError):
-    """A bad event in a batch; `code` is stable, `index` is its position in the batch."""
-
-    def __init__(self, code: str, message: str, index: int = 0):
-        super().__init__(f"event {index}: [{code}] {message}")
-        self.code = code
-        self.message = message
-        self.index = index
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "index": self.index}
 
 
 def validate_events(events: Iterable[Event], video_exists: Callable[[str], bool]) -> list[Event]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from extractors.features import ModalityFeatures, Tag
+from service.errors import SpaceMismatchError
 from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord
 
@@ -77,10 +78,6 @@ CREATE TABLE IF NOT EXISTS fusion_weights (
     fitted_at REAL NOT NULL
 );
 """
-
-
-class SpaceMismatchError(RuntimeError):
-    """A record's embedding space differs from the store's."""
 
 
 def _blob(vector: np.ndarray) -> bytes:

@@ -15,17 +15,12 @@ from typing import AsyncIterator
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from extractors.containers import ACCEPTED_LABELS, sniff_file
+from service.errors import UploadError
+
 FIELDS = ("title", "description", "hashtags", "creator")
 MAX_FIELD_BYTES = 16 * 1024
 FILE_FIELD = "file"
-
-
-class UploadError(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass
@@ -33,7 +28,7 @@ class Upload:
     path: Path  # random temporary name; delete or `keep` it
     size: int
     sha256: str
-    container: str  # allow-listed family sniffed from the content: "mp4", "matroska", "avi"
+    container: str  # accepted family sniffed from the content (extractors.containers), e.g. "mp4"
     fields: dict[str, str] = field(default_factory=dict)
 
     def keep(self, folder: Path) -> Path:
@@ -46,17 +41,6 @@ class Upload:
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
-
-
-def sniff_container(head: bytes) -> str | None:
-    """The allow-listed container family these leading bytes belong to, or None."""
-    if len(head) >= 12 and head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free"):
-        return "mp4"
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return "matroska"
-    if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
-        return "avi"
-    return None
 
 
 class _FormSink:
@@ -100,7 +84,7 @@ class _FormSink:
         self._name = params.get(b"name", b"").decode("utf-8", "replace")
         if self._name == FILE_FIELD:
             if self._fh is not None:
-                self._fail(UploadError(422, "too_many_files", "send exactly one part named 'file'"))
+                self._fail(UploadError("too_many_files", "send exactly one part named 'file'"))
                 return
             fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=self.folder)
             self.file_path = Path(name)
@@ -113,14 +97,14 @@ class _FormSink:
         if self._name == FILE_FIELD and self._fh is not None:
             self.file_size += len(chunk)
             if self.file_size > self.max_bytes:
-                self._fail(UploadError(413, "too_large", f"the file is larger than the limit of {self.max_bytes} bytes"))
+                self._fail(UploadError("too_large", f"the file is larger than the limit of {self.max_bytes} bytes"))
                 return
             self.digest.update(chunk)
             self._fh.write(chunk)
         elif self._name in FIELDS:
             self._buffer.extend(chunk)
             if len(self._buffer) > MAX_FIELD_BYTES:
-                self._fail(UploadError(413, "field_too_large", f"form field {self._name!r} exceeds {MAX_FIELD_BYTES} bytes"))
+                self._fail(UploadError("field_too_large", f"form field {self._name!r} exceeds {MAX_FIELD_BYTES} bytes"))
         # other parts are ignored without being stored
 
     def part_end(self) -> None:
@@ -144,7 +128,7 @@ async def receive_upload(content_type: str | None, stream: AsyncIterator[bytes],
     kind, params = parse_options_header(content_type or "")
     boundary = params.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
-        raise UploadError(415, "not_multipart", "send the video as multipart/form-data with a part named 'file'")
+        raise UploadError("not_multipart", "send the video as multipart/form-data with a part named 'file'")
     folder.mkdir(parents=True, exist_ok=True)
     sink = _FormSink(folder, max_bytes)
     parser = MultipartParser(boundary, sink.callbacks())
@@ -154,27 +138,26 @@ async def receive_upload(content_type: str | None, stream: AsyncIterator[bytes],
         async for chunk in stream:
             received += len(chunk)
             if received > body_limit:
-                sink._fail(UploadError(413, "too_large", f"the request body is larger than the limit of {max_bytes} bytes"))
+                sink._fail(UploadError("too_large", f"the request body is larger than the limit of {max_bytes} bytes"))
             if sink.error is None:
                 try:
                     parser.write(chunk)
                 except Exception as exc:  # python-multipart raises its own parse errors
-                    sink._fail(UploadError(400, "bad_multipart", f"the multipart body could not be parsed: {exc}"))
+                    sink._fail(UploadError("bad_multipart", f"the multipart body could not be parsed: {exc}"))
             if sink.error is not None:
                 raise sink.error
         parser.finalize()
         if sink.error is not None:
             raise sink.error
         if sink.file_path is None:
-            raise UploadError(422, "missing_file", "the form has no part named 'file'")
+            raise UploadError("missing_file", "the form has no part named 'file'")
         if sink.file_size == 0:
-            raise UploadError(422, "empty_file", "the uploaded file is empty (0 bytes)")
-        with open(sink.file_path, "rb") as fh:
-            container = sniff_container(fh.read(64))
-        if container is None:
-            raise UploadError(415, "unsupported_format",
-                              "the content is not an MP4/MOV, Matroska/WebM or AVI video (checked from its bytes, not its name)")
+            raise UploadError("empty_file", "the uploaded file is empty (0 bytes)")
+        family = sniff_file(sink.file_path)
+        if family is None:
+            raise UploadError("unsupported_format",
+                              f"the content is not an accepted video ({ACCEPTED_LABELS}; checked from its bytes, not its name)")
     except BaseException:
         sink.cleanup()
         raise
-    return Upload(sink.file_path, sink.file_size, sink.digest.hexdigest(), container, sink.fields)
+    return Upload(sink.file_path, sink.file_size, sink.digest.hexdigest(), family.name, sink.fields)

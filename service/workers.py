@@ -22,14 +22,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-class WorkerError(Exception):
-    """A job that failed in or because of a worker; `status` is the HTTP status to answer with."""
-
-    def __init__(self, code: str, message: str, status: int = 422):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
+from extractors.errors import MediaError, ReelsenseError
+from service.errors import WorkerError
 
 
 def _virtual_memory_bytes() -> int:
@@ -62,11 +56,10 @@ def _analyze(analyzer, path: str, meta: dict, video_id: str):
 def worker_main(conn, settings, memory_mb: int) -> None:
     """Entry point of a worker process: load models, report ready, then serve jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    from extractors.media import MediaError
-    from service.pipeline import Analyzer
+    from service.factory import Components
 
     try:
-        analyzer = Analyzer(settings)
+        analyzer = Components(settings).analyzer
         cap = _limit_memory(memory_mb)
     except Exception as exc:  # noqa: BLE001 - reported once to the parent, which logs it
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
@@ -83,14 +76,15 @@ def worker_main(conn, settings, memory_mb: int) -> None:
         try:
             conn.send(("ok", job_id, _analyze(analyzer, path, meta, video_id)))
         except MediaError as exc:  # the message names our temporary file; the client knows it as "the upload"
-            conn.send(("error", job_id, exc.code, exc.message.replace(Path(path).name, "the upload"), 422))
-        except WorkerError as exc:
-            conn.send(("error", job_id, exc.code, exc.message, exc.status))
+            conn.send(("error", job_id, "media", exc.code, exc.message.replace(Path(path).name, "the upload")))
+        except ReelsenseError as exc:
+            conn.send(("error", job_id, "worker", exc.code, exc.message))
         except MemoryError:
-            conn.send(("error", job_id, "out_of_memory", "analysing this file needed more memory than a worker may use", 422))
+            conn.send(("error", job_id, "worker", "out_of_memory",
+                       "analysing this file needed more memory than a worker may use"))
             return  # leave a clean process behind: the pool starts a fresh one
         except Exception as exc:  # noqa: BLE001 - one bad file must not take the worker down
-            conn.send(("error", job_id, "analysis_failed", f"{type(exc).__name__}: {exc}", 422))
+            conn.send(("error", job_id, "worker", "analysis_failed", f"{type(exc).__name__}: {exc}"))
 
 
 @dataclass
@@ -217,7 +211,7 @@ class WorkerPool:
         try:
             worker = self._idle.get(timeout=self.startup_timeout_s if wait_s is None else wait_s)
         except queue.Empty:
-            raise WorkerError("busy", "no analysis worker became free in time; try again later", 503) from None
+            raise WorkerError("busy", "no analysis worker became free in time; try again later") from None
         job_id = next(self._job_ids)
         with self._lock:
             self._busy[worker.pid] = worker
@@ -230,16 +224,16 @@ class WorkerPool:
             except (EOFError, OSError):
                 self._retire(worker, graceful=False)
                 raise WorkerError("decoder_crashed", "the analysis worker died while processing this file "
-                                  f"(exit code {worker.process.exitcode})", 422) from None
+                                  f"(exit code {worker.process.exitcode})") from None
             if message is None:
                 self._retire(worker, graceful=False)
-                raise WorkerError("timeout", f"analysis did not finish within {timeout:g} s and was stopped", 504)
+                raise WorkerError("timeout", f"analysis did not finish within {timeout:g} s and was stopped")
         finally:
             with self._lock:
                 self._busy.pop(worker.pid, None)
         worker.jobs += 1
         log.debug("job %s done in %.2f s by worker %s", job_id, time.monotonic() - started, worker.pid)
-        if message[0] == "error" and message[2] == "out_of_memory":
+        if message[0] == "error" and message[3] == "out_of_memory":
             self._retire(worker, graceful=False)
         elif worker.jobs >= self.max_jobs:
             self._retire(worker, graceful=True)
@@ -247,5 +241,5 @@ class WorkerPool:
             self._idle.put(worker)
         if message[0] == "ok":
             return message[2]
-        _, _, code, text, status = message
-        raise WorkerError(code, text, status)
+        _, _, kind, code, text = message
+        raise (MediaError if kind == "media" else WorkerError)(code, text)

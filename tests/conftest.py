@@ -66,9 +66,9 @@ def settings_factory(tmp_path_factory, tiny_clip):
 @pytest.fixture(scope="session")
 def analyzer(settings_factory):
     """One Analyzer (models loaded once) for the whole session."""
-    from service.pipeline import Analyzer
+    from service.factory import Components
 
-    return Analyzer(settings_factory())
+    return Components(settings_factory()).analyzer
 
 
 @pytest.fixture()

@@ -326,7 +326,7 @@ def test_hung_job_times_out_and_worker_is_replaced(server):
     restarts = app.state.pool.restarts
     with pytest.raises(WorkerError) as info:
         app.state.pool.run(SAMPLE_MEDIA / "gym_workout.mp4", {}, "0" * 64, timeout_s=0.001)
-    assert info.value.code == "timeout" and info.value.status == 504
+    assert info.value.code == "timeout" and info.value.http_status == 504
     assert app.state.pool.restarts == restarts + 1
     wait_ready(app, 2)
     record = app.state.pool.run(SAMPLE_MEDIA / "gym_workout.mp4", {"title": "gym"}, "1" * 64)

@@ -8,7 +8,8 @@ import pytest
 
 from service.cli import main
 from service.fusion import MODALITIES
-from service.matcher import QueryError, Recommender, UnknownVideoError
+from service.errors import QueryError
+from service.matcher import Recommender
 from service.profiles import Event
 from service.store import Store
 from tests.conftest import SAMPLE_MEDIA
@@ -88,8 +89,9 @@ def test_similar_and_search(rec):
     assert similar[0]["explanation"]["reason"] == "similar"
     hits = rec.search("sunset at the beach on holiday", k=3)
     assert name(rec, hits[0]["video_id"]) == "sunset_beach"
-    with pytest.raises(UnknownVideoError):
+    with pytest.raises(QueryError) as err:
         rec.similar("no-such-video")
+    assert err.value.code == "not_indexed" and err.value.http_status == 409
     with pytest.raises(QueryError) as err:
         rec.search("  ")
     assert err.value.code == "empty_query"

@@ -133,4 +133,4 @@ def test_playlists_and_other_demuxers_are_refused_before_ffmpeg_reads_them(tmp_p
     soundfile.write(wav, np.zeros(22050, np.float32), 22050, format="WAV")
     with pytest.raises(MediaError) as err:
         probe(wav)
-    assert err.value.code == "not_media" and "wav" in err.value.message
+    assert err.value.code == "not_media"  # RIFF without "AVI " is refused from its bytes, before FFmpeg

@@ -111,10 +111,11 @@ def test_ocr_does_not_read_a_disc_as_text():
 
 def test_pipeline_hands_onscreen_text_to_text_and_records_the_fallback(settings_factory, tiny_clip):
     """No CLIP weights, no title: the word "PASTA" rendered in the video still reaches the text modality."""
-    from service.pipeline import Analyzer, VideoMeta
+    from service.factory import Components
+    from service.pipeline import VideoMeta
 
     config, _ = tiny_clip
-    analyzer = Analyzer(settings_factory(clip_pretrained=str(config.with_name("missing.pt")), ocr_max_frames=2))
+    analyzer = Components(settings_factory(clip_pretrained=str(config.with_name("missing.pt")), ocr_max_frames=2)).analyzer
     record = analyzer.analyze(SAMPLE_MEDIA / "pasta_recipe.mp4", VideoMeta())
     visual = record.features["visual"]
     assert visual.stats["onscreen_text"] == ["PASTA"]

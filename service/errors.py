@@ -1,0 +1,86 @@
+"""The service's errors, all under the one root (`extractors.errors.ReelsenseError`).
+
+Each class lists the codes it raises with their HTTP status; the API's exception handler and the CLI's
+error handler read `http_status` and `exit_code` and decide nothing themselves.
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from extractors.errors import EXIT_CONFLICT, EXIT_RETRY, EXIT_UNAVAILABLE, ReelsenseError
+
+
+class EventError(ReelsenseError):
+    """A bad event in a batch; `details["index"]` is its position in the batch."""
+
+    http_status_default = 422
+
+    def __init__(self, code: str, message: str, index: int = 0):
+        super().__init__(code, message, index=index)
+        self.index = index
+
+
+class QueryError(ReelsenseError):
+    """A request the recommender cannot answer as asked (bad parameter, missing model, too little data)."""
+
+    http_status_default = 422
+    http_statuses: ClassVar[dict[str, int]] = {"no_text_model": 503, "not_enough_events": 409, "not_indexed": 409, "space_mismatch": 409}
+
+
+class NotFoundError(ReelsenseError):
+    """An id that names nothing stored (video, job)."""
+
+    http_status_default = 404
+
+
+class SpaceMismatchError(ReelsenseError):
+    """Vectors of another embedding space than the store's: never mixed, re-index instead."""
+
+    http_status_default = 409
+    exit_code = EXIT_CONFLICT
+
+    def __init__(self, message: str):
+        super().__init__("space_mismatch", message)
+
+
+class UploadError(ReelsenseError):
+    """An HTTP upload refused while it streams in (limits, multipart shape, container sniffing)."""
+
+    http_status_default = 422
+    http_statuses: ClassVar[dict[str, int]] = {
+        "not_multipart": 415,
+        "unsupported_format": 415,
+        "too_large": 413,
+        "field_too_large": 413,
+        "bad_multipart": 400,
+        "too_many_files": 422,
+        "missing_file": 422,
+        "empty_file": 422,
+    }
+
+
+class WorkerError(ReelsenseError):
+    """A job that failed in, or because of, an analysis worker process."""
+
+    http_status_default = 422
+    http_statuses: ClassVar[dict[str, int]] = {"busy": 503, "timeout": 504, "unavailable": 503}
+    exit_code = EXIT_RETRY
+
+
+class AuthError(ReelsenseError):
+    """Missing or wrong credentials."""
+
+    http_status_default = 401
+    exit_code = EXIT_UNAVAILABLE
+
+
+class RequestError(ReelsenseError):
+    """A request malformed at the HTTP level (validation, size, method)."""
+
+    http_status_default = 422
+    http_statuses: ClassVar[dict[str, int]] = {
+        "too_large": 413,
+        "too_many_events": 413,
+        "not_found": 404,
+        "method_not_allowed": 405,
+    }

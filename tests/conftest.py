@@ -12,14 +12,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import pytest  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE_MEDIA = REPO / "sample_media"
-
-TINY_CLIP_CONFIG = {
-    "embed_dim": 32,
-    "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "patch_size": 16, "head_width": 32},
-    "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
-}
+from tests.helpers import SAMPLE_MEDIA, TINY_CLIP_CONFIG  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -77,7 +70,3 @@ def sample_copy(tmp_path) -> Path:
     dest = tmp_path / "media"
     shutil.copytree(SAMPLE_MEDIA, dest)
     return dest
-
-
-def sidecar(name: str) -> dict:
-    return json.loads((SAMPLE_MEDIA / f"{name}.json").read_text())

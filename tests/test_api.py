@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from service.api import create_app
 from service.workers import WorkerError
-from tests.conftest import SAMPLE_MEDIA
+from tests.helpers import SAMPLE_MEDIA
 
 KEY = "test-key-123"
 AUTH = {"X-API-Key": KEY}

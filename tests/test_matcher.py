@@ -12,7 +12,7 @@ from service.errors import QueryError
 from service.matcher import Recommender
 from service.profiles import Event
 from service.store import Store
-from tests.conftest import SAMPLE_MEDIA
+from tests.helpers import SAMPLE_MEDIA
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from extractors.media import MediaError, MediaLimits, SamplingOptions, decode, probe, sample_times
-from tests.conftest import SAMPLE_MEDIA, sidecar
+from tests.helpers import SAMPLE_MEDIA, sidecar
 
 
 def test_probe_reads_sample_metadata():

@@ -11,7 +11,7 @@ import pytest
 from service.cli import main
 from service.fusion import MODALITIES, contributions
 from service.store import SpaceMismatchError, Store
-from tests.conftest import SAMPLE_MEDIA
+from tests.helpers import SAMPLE_MEDIA
 
 
 def test_analyze_produces_every_modality(analyzer):

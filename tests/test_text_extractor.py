@@ -10,7 +10,7 @@ from extractors.text import TextInput
 from extractors.topics import TopicModel
 from service.cli import main
 from service.store import Store
-from tests.conftest import REPO, SAMPLE_MEDIA
+from tests.helpers import REPO, SAMPLE_MEDIA
 
 CAPTIONS = [json.loads(line) for line in (REPO / "tests" / "data" / "captions.jsonl").read_text().splitlines()]
 

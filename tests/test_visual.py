@@ -13,7 +13,7 @@ from extractors.media import decode
 from extractors.ocr import OcrReader
 from extractors.taxonomy import load_taxonomy
 from extractors.visual import NO_CLIP_MODEL, ClipSpec, VisualExtractor, VisualOptions, distinctive_pool
-from tests.conftest import SAMPLE_MEDIA
+from tests.helpers import SAMPLE_MEDIA
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from service.errors import AuthError, NotFoundError, RequestError, SpaceMismatch
 from service.jobs import JobRegistry
 from service.profiles import Event
 from service.records import VideoRecord
-from service.store import Store
+from service.storage import Store
 from service.uploads import Upload, receive_upload
 from service.factory import Components
 from service.workers import WorkerPool

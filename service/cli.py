@@ -33,7 +33,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
     from service.export import write_parquet
     from service.factory import Components
     from service.pipeline import file_sha256, find_videos
-    from service.store import SpaceMismatchError, Store
+    from service.errors import SpaceMismatchError
+    from service.storage import Store
 
     root = Path(args.folder)
     if not root.exists():
@@ -103,7 +104,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     from extractors.media import MediaError
     from service.factory import Components
     from service.pipeline import VideoMeta, file_sha256
-    from service.store import Store
+    from service.storage import Store
 
     settings = _settings(args)
     store = Store(settings.database)
@@ -233,7 +234,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_topics_fit(args: argparse.Namespace) -> int:
     from extractors.topics import FitSettings, TopicError, TopicModel, document_tokens
-    from service.store import Store
+    from service.storage import Store
 
     settings = _settings(args)
     if not settings.database.is_file():

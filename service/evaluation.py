@@ -22,7 +22,7 @@ from service.config import Settings
 from service.fusion import MODALITIES, fuse
 from service.profiles import Event
 from service.records import VideoRecord
-from service.store import Store
+from service.storage import Store
 
 
 # -- metrics -----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from extractors.visual import VisualExtractor
     from service.matcher import Recommender
     from service.pipeline import Analyzer
-    from service.store import Store
+    from service.storage import Store
     from service.workers import WorkerPool
 
 
@@ -80,7 +80,7 @@ class Components:
 
     def store(self) -> Store:
         """A new connection to the configured store (one per thread; the caller closes it)."""
-        from service.store import Store
+        from service.storage import Store
 
         return Store(self.settings.database)
 

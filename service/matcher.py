@@ -21,7 +21,7 @@ from service.errors import QueryError
 from service.fusion import MODALITIES, FusedVector, compose, normalize_weights, unit_blocks
 from service.index import build_index
 from service.profiles import Event, Onboarding, UserProfile, build_profile, tag_label, validate_events
-from service.store import Store
+from service.storage import Store
 
 ENGAGEMENTS = ("like", "share", "comment", "follow", "complete_view")
 CATEGORY_SOURCES = ("category", "clip")  # tag sources that classify a video into the taxonomy

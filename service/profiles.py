@@ -18,7 +18,6 @@ from service.errors import EventError
 from service.fusion import MODALITIES, FusedVector, compose, normalize_weights
 
 EVENT_TYPES = ("impression", "view", "like", "share", "comment", "follow", "skip", "not_interested")
-EVENT_CODES = ("unknown_event_type", "bad_watch_time", "bad_completion", "unknown_video", "missing_field")
 MAX_COMPLETION = 1.0  # the share of the video watched; replays are separate view events
 
 

@@ -10,7 +10,7 @@ from service.fusion import MODALITIES, compose, contributions
 from service.index import ExactIndex, HnswIndex
 from service.matcher import Recommender, exposure_stage
 from service.profiles import Event
-from service.store import Store
+from service.storage import Store
 
 
 def test_user_query_decomposes_exactly_and_renormalises():

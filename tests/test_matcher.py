@@ -11,7 +11,7 @@ from service.fusion import MODALITIES
 from service.errors import QueryError
 from service.matcher import Recommender
 from service.profiles import Event
-from service.store import Store
+from service.storage import Store
 from tests.helpers import SAMPLE_MEDIA
 
 

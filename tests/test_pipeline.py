@@ -10,7 +10,8 @@ import pytest
 
 from service.cli import main
 from service.fusion import MODALITIES, contributions
-from service.store import SpaceMismatchError, Store
+from service.errors import SpaceMismatchError
+from service.storage import Store
 from tests.helpers import SAMPLE_MEDIA
 
 

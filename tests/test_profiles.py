@@ -9,7 +9,7 @@ from service.config import Settings
 from service.evaluation import synthetic_record
 from service.matcher import Recommender
 from service.profiles import Event, EventError
-from service.store import Store
+from service.storage import Store
 
 DIMS = {"text": 8, "visual": 8, "audio": 8}
 

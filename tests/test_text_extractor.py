@@ -9,7 +9,7 @@ import pytest
 from extractors.text import TextInput
 from extractors.topics import TopicModel
 from service.cli import main
-from service.store import Store
+from service.storage import Store
 from tests.helpers import REPO, SAMPLE_MEDIA
 
 CAPTIONS = [json.loads(line) for line in (REPO / "tests" / "data" / "captions.jsonl").read_text().splitlines()]

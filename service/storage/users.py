@@ -1,0 +1,43 @@
+"""Users and their stated interests; deleting a user forgets their events, interests and row."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+from service.storage.database import Database
+
+
+class UserTable(Database):
+    def set_interests(self, user_id: str, text: str, tags: list[dict]) -> None:
+        now = time.time()
+        with self.transaction():
+            touch_user(self.conn, user_id, now)
+            self.conn.execute(
+                "INSERT OR REPLACE INTO interests(user_id, text, tags, updated_at) VALUES (?,?,?,?)",
+                (user_id, text, json.dumps(tags), now),
+            )
+
+    def interests(self, user_id: str) -> tuple[str, list[dict]] | None:
+        row = self._one("SELECT text, tags FROM interests WHERE user_id=?", (user_id,))
+        return (row[0], json.loads(row[1])) if row else None
+
+    def delete_user(self, user_id: str) -> bool:
+        """Forget a user's history and derived profile; True when there was anything to forget."""
+        with self.transaction():
+            n = self.conn.execute("DELETE FROM events WHERE user_id=?", (user_id,)).rowcount
+            n += self.conn.execute("DELETE FROM interests WHERE user_id=?", (user_id,)).rowcount
+            n += self.conn.execute("DELETE FROM users WHERE user_id=?", (user_id,)).rowcount
+        return n > 0
+
+    def users(self) -> list[str]:
+        return [r[0] for r in self._all("SELECT user_id FROM users ORDER BY user_id")]
+
+
+def touch_user(conn: sqlite3.Connection, user_id: str, now: float) -> None:
+    """Create the user's row or bump its `updated_at` (inside the caller's transaction)."""
+    conn.execute(
+        "INSERT INTO users(user_id, created_at, updated_at) VALUES (?,?,?) "
+        "ON CONFLICT(user_id) DO UPDATE SET updated_at=excluded.updated_at",
+        (user_id, now, now),
+    )

@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from service.config import Settings  # noqa: E402
-from service.index import ExactIndex, HnswIndex  # noqa: E402
+from service.recommend.index import ExactIndex, HnswIndex  # noqa: E402
 
 P99_TARGET_MS, RECALL_TARGET, K = 10.0, 0.95, 100
 

@@ -27,7 +27,7 @@ from extractors.errors import MediaError, ReelsenseError
 from service.config import Settings
 from service.errors import AuthError, NotFoundError, RequestError, SpaceMismatchError, UploadError, WorkerError
 from service.jobs import JobRegistry
-from service.profiles import Event
+from service.recommend import Event
 from service.records import VideoRecord
 from service.storage import Store
 from service.uploads import Upload, receive_upload

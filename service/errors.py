@@ -84,3 +84,16 @@ class RequestError(ReelsenseError):
         "not_found": 404,
         "method_not_allowed": 405,
     }
+
+
+class ConfigError(ReelsenseError):
+    """A setting with an invalid value (the message names the REELSENSE_* variable)."""
+
+    http_status_default = 500
+    exit_code = EXIT_UNAVAILABLE
+
+
+class CommandError(ReelsenseError):
+    """A command that cannot run as asked (no such folder, no store yet, files gone for a re-index)."""
+
+    http_status_default = 422

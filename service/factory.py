@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from extractors.audio import AudioExtractor
     from extractors.text import TextExtractor
     from extractors.visual import VisualExtractor
-    from service.matcher import Recommender
+    from service.recommend import Recommender
     from service.pipeline import Analyzer
     from service.storage import Store
     from service.workers import WorkerPool
@@ -87,7 +87,7 @@ class Components:
     def recommender(self, store: Store | None = None, with_models: bool = True) -> Recommender:
         """A recommender over `store` (default: a new connection); with the text encoder and CLIP's text tower
         for stated interests and search unless `with_models` is False."""
-        from service.matcher import Recommender
+        from service.recommend import Recommender
 
         text = self.text if with_models else None
         visual = self.query_visual if with_models else None

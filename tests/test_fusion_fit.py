@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 
 from service.config import Settings
-from service.evaluation import synthetic_record
+from service.recommend.evaluation import synthetic_record
 from service.fusion import MODALITIES, compose, contributions
-from service.index import ExactIndex, HnswIndex
-from service.matcher import Recommender, exposure_stage
-from service.profiles import Event
+from service.recommend.index import ExactIndex, HnswIndex
+from service.recommend import Recommender
+from service.recommend.exposure import exposure_stage
+from service.recommend import Event
 from service.storage import Store
 
 

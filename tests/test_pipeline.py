@@ -108,7 +108,7 @@ def test_cli_tag_prints_json(settings_factory, monkeypatch, capsys, tmp_path):
     bad = tmp_path / "zero.mp4"
     bad.write_bytes(b"")
     assert main(["tag", str(bad)]) == 1
-    assert json.loads(capsys.readouterr().out)["error"]["code"] == "empty_file"
+    assert capsys.readouterr().err.splitlines()[-1] == "error [empty_file]: zero.mp4 is empty (0 bytes)"
 
 
 def test_missing_clip_weights_warn_or_fail(settings_factory, tmp_path):
@@ -148,6 +148,7 @@ def test_reindex_moves_the_store_to_the_new_space_and_keeps_events(analyzer, tmp
         store.conn.execute("UPDATE videos SET path=? WHERE id=?", (str(tmp_path / "nowhere.mp4"), video))
         space = store.space_id
     monkeypatch.setenv("REELSENSE_FUSION_TEMPERATURE", "0.25")
-    assert main(["reindex", "--db", str(db), "--quiet"]) == 2
+    assert main(["reindex", "--db", str(db), "--quiet"]) == 1
+    assert "error [cannot_reindex]" in capsys.readouterr().err
     with Store(db) as store:
         assert store.space_id == space and store.count() == 2

@@ -6,9 +6,10 @@ import pytest
 
 from extractors.features import Tag
 from service.config import Settings
-from service.evaluation import synthetic_record
-from service.matcher import Recommender
-from service.profiles import Event, EventError
+from service.recommend.evaluation import synthetic_record
+from service.recommend import Recommender
+from service.errors import EventError
+from service.recommend import Event
 from service.storage import Store
 
 DIMS = {"text": 8, "visual": 8, "audio": 8}

@@ -124,9 +124,9 @@ def test_batch_extraction_matches_single(text):
 def test_topics_fit_show_round_trip_through_cli(analyzer, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("REELSENSE_DATA_DIR", str(tmp_path / "data"))
     db = tmp_path / "store.db"
-    assert main(["topics", "show"]) == 2  # nothing fitted yet: clear error
+    assert main(["topics", "show"]) == 1  # nothing fitted yet: clear error
     assert "not_fitted" in capsys.readouterr().err
-    assert main(["topics", "fit", "--db", str(db)]) == 2  # no store yet
+    assert main(["topics", "fit", "--db", str(db)]) == 1  # no store yet
     capsys.readouterr()
     with Store(db) as store:
         for name in ("pasta_recipe", "gym_workout", "cat_zoomies", "phone_review", "dance_party", "sunset_beach"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,9 @@ from extractors.features import ModalityFeatures, Tag, l2_normalize
 from extractors.taxonomy import load_taxonomy
 from service.config import Settings
 from service.fusion import MODALITIES, fuse
-from service.profiles import Event
+from service.recommend.events import Event
 from service.records import VideoRecord
 from service.storage import Store
-
 
 # -- metrics -----------------------------------------------------------------------------------------
 
@@ -230,7 +229,7 @@ def simulate(recommender, world: World, cfg: SimulationConfig, now: float | None
 def run_simulation(settings: Settings, cfg: SimulationConfig = SimulationConfig(), text=None,
                    db_path: Path | None = None) -> dict[str, Any]:
     """Build a fresh synthetic store, run every scenario, return the figures."""
-    from service.matcher import Recommender
+    from service.recommend.recommender import Recommender
 
     db_path = db_path or settings.data_dir / f"simulation-{cfg.seed}.db"
     db_path.unlink(missing_ok=True)

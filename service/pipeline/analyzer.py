@@ -6,7 +6,6 @@ on-screen text, audio, text: all outside the CLIP model) runs ahead in a small t
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from extractors.audio import AudioExtractor
-from extractors.containers import VIDEO_SUFFIXES
 from extractors.features import ModalityFeatures
 from extractors.media import DecodedMedia, MediaError, decode
 from extractors.text import TextExtractor, TextInput
@@ -25,6 +23,7 @@ from extractors.frame_stats import FrameStats
 from extractors.ocr import OnScreenText
 from extractors.visual import VisualExtractor
 from service.config import Settings
+from service.pipeline.files import file_sha256
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
 from service.records import VideoRecord
 
@@ -69,21 +68,6 @@ class Prepared:
     seconds: dict[str, float]
     frame_stats: FrameStats | None = None
     onscreen: OnScreenText | None = None
-
-
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def find_videos(root: Path) -> list[Path]:
-    """Video files under a folder (recursive, sorted), by extension; content is checked when decoded."""
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
 
 
 class Analyzer:

@@ -1,0 +1,20 @@
+"""Attention fusion of modality vectors into one explainable video vector, and its learned weights."""
+from __future__ import annotations
+
+from service.fusion.learned import auc, fit_modality_weights, weighted_scores
+from service.fusion.vectors import (
+    FUSION_VERSION,
+    MODALITIES,
+    FusedVector,
+    attention_weights,
+    compose,
+    contributions,
+    fuse,
+    normalize_weights,
+    unit_blocks,
+)
+
+__all__ = [
+    "FUSION_VERSION", "MODALITIES", "FusedVector", "attention_weights", "auc", "compose", "contributions", "fuse",
+    "fit_modality_weights", "normalize_weights", "unit_blocks", "weighted_scores",
+]

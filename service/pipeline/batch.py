@@ -1,0 +1,96 @@
+"""Batch jobs over many files: embed a folder into a store (resumable by content hash), and re-embed a
+whole store into a new embedding space. They report; the CLI prints."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors.errors import MediaError
+from service.pipeline.analyzer import Analyzer, VideoMeta
+from service.pipeline.files import file_sha256, find_videos
+from service.records import VideoRecord
+from service.storage import Store
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]  # called with the number of files just finished
+
+
+@dataclass
+class Failure:
+    path: Path
+    code: str
+    message: str
+
+
+@dataclass
+class EmbedReport:
+    files: list[Path]
+    ids: dict[Path, str]
+    embedded: int = 0
+    skipped: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+    def stored_ids(self, store: Store) -> list[str]:
+        """The ids of this run's files that the store holds, in file order."""
+        return [self.ids[p] for p in self.files if store.has(self.ids[p])]
+
+
+def embed_folder(analyzer: Analyzer, store: Store, files: list[Path], progress: Progress | None = None,
+                 on_failure: Callable[[Failure], None] | None = None) -> EmbedReport:
+    """Embed every file not yet stored (by content hash); a bad file is reported and the rest go on."""
+    store.check_space(analyzer.space_id)
+    report = EmbedReport(files, {p: file_sha256(p) for p in files})
+    todo = [p for p in files if not store.has(report.ids[p])]
+    report.skipped = len(files) - len(todo)
+    if progress:
+        progress(report.skipped)
+    for path, record, error, _seconds in analyzer.analyze_many(todo, ids=report.ids):
+        if error is not None:
+            failure = Failure(path, error.code, error.message)
+            report.failures.append(failure)
+            if on_failure:
+                on_failure(failure)
+        else:
+            store.add(record)
+            report.embedded += 1
+        if progress:
+            progress(1)
+    return report
+
+
+@dataclass
+class ReindexReport:
+    records: list[VideoRecord] = field(default_factory=list)
+    lost: list[tuple[str, str]] = field(default_factory=list)  # (video id, why it cannot be re-embedded)
+
+
+def reembed_store(analyzer: Analyzer, store: Store, progress: Progress | None = None) -> ReindexReport:
+    """Re-embed every stored video from its file with the current models (nothing is written here)."""
+    report = ReindexReport()
+    for old in store.records():
+        path = Path(old.path)
+        if not path.is_file() or file_sha256(path) != old.id:
+            report.lost.append((old.id, f"{path} is gone or its content changed"))
+        else:
+            try:
+                meta = VideoMeta(old.title, old.description, old.hashtags, old.creator)
+                report.records.append(analyzer.analyze(path, meta))
+            except MediaError as exc:
+                report.lost.append((old.id, f"{path}: [{exc.code}] {exc.message}"))
+        if progress:
+            progress(1)
+    return report
+
+
+def apply_reindex(store: Store, report: ReindexReport) -> None:
+    """Drop the videos that could not be re-embedded and swap in the new vectors (one transaction each)."""
+    for video_id, _ in report.lost:
+        store.delete(video_id)
+    if report.records:
+        store.replace_vectors(report.records)
+
+
+__all__ = ["EmbedReport", "Failure", "ReindexReport", "apply_reindex", "embed_folder", "find_videos",
+           "reembed_store"]

@@ -1,0 +1,40 @@
+"""Explanations: every feed, similar or search item says which modality contributed how much, which of the
+user's interests it matched, why it is there, and (for new videos) its exposure stage."""
+from __future__ import annotations
+
+from typing import Any
+
+from service.fusion import MODALITIES, FusedVector
+from service.recommend.catalogue import Catalogue
+
+
+def contributions(query: FusedVector | None, cat: Catalogue, i: int) -> dict[str, float]:
+    """Per-modality terms whose sum is the query . video inner product (0 for every modality without a query)."""
+    out = {m: 0.0 for m in MODALITIES}
+    if query is None:
+        return out
+    start = 0
+    for m in MODALITIES:
+        d = cat.dims[m]
+        out[m] = round(float(query.vector[start : start + d] @ cat.matrix[i, start : start + d]), 6)
+        start += d
+    return out
+
+
+def explain_item(cat: Catalogue, query: FusedVector | None, i: int, score: float, rank: int, reason: str,
+                 penalty: float, interests: dict[str, float], stage: tuple[int, str] | None = None) -> dict[str, Any]:
+    """One result item: id, score, rank and its explanation."""
+    tags = cat.tags[i]
+    matched = sorted((t for t in tags if t in interests), key=lambda t: -interests[t])[:5]
+    explanation: dict[str, Any] = {
+        "contributions": contributions(query, cat, i),
+        "matched_tags": matched,
+        "reason": reason,
+        "category": cat.category[i],
+        "negative_penalty": round(penalty, 6),
+    }
+    if query is not None:
+        explanation["user_weights"] = {m: round(w, 4) for m, w in query.weights.items()}
+    if stage is not None:
+        explanation["stage"] = {"stage": stage[0], "status": stage[1]}
+    return {"video_id": cat.ids[i], "score": round(float(score), 6), "rank": rank, "explanation": explanation}

@@ -7,6 +7,7 @@ rather than reaching into the flat field list.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -162,7 +163,7 @@ class Settings(BaseSettings):
     @field_validator("exposure_stages")
     @classmethod
     def _increasing(cls, stages: list[int]) -> list[int]:
-        if any(b <= a for a, b in zip(stages, stages[1:])):
+        if any(b <= a for a, b in itertools.pairwise(stages)):
             raise ValueError("exposure stages must be strictly increasing impression budgets")
         return stages
 

@@ -24,7 +24,12 @@ class QueryError(ReelsenseError):
     """A request the recommender cannot answer as asked (bad parameter, missing model, too little data)."""
 
     http_status_default = 422
-    http_statuses: ClassVar[dict[str, int]] = {"no_text_model": 503, "not_enough_events": 409, "not_indexed": 409, "space_mismatch": 409}
+    http_statuses: ClassVar[dict[str, int]] = {
+        "no_text_model": 503,
+        "not_enough_events": 409,
+        "not_indexed": 409,
+        "space_mismatch": 409,
+    }
 
 
 class NotFoundError(ReelsenseError):

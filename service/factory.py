@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from extractors.audio import AudioExtractor
     from extractors.text import TextExtractor
     from extractors.visual import VisualExtractor
-    from service.recommend import Recommender
     from service.pipeline import Analyzer
+    from service.recommend import Recommender
     from service.storage import Store
     from service.workers import WorkerPool
 

@@ -15,6 +15,16 @@ from service.fusion.vectors import (
 )
 
 __all__ = [
-    "FUSION_VERSION", "MODALITIES", "FusedVector", "attention_weights", "auc", "compose", "contributions", "fuse",
-    "fit_modality_weights", "normalize_weights", "unit_blocks", "weighted_scores",
+    "FUSION_VERSION",
+    "MODALITIES",
+    "FusedVector",
+    "attention_weights",
+    "auc",
+    "compose",
+    "contributions",
+    "fit_modality_weights",
+    "fuse",
+    "normalize_weights",
+    "unit_blocks",
+    "weighted_scores",
 ]

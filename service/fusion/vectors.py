@@ -29,7 +29,7 @@ def attention_weights(
     exp = np.exp(logits - logits.max())
     weights = exp / exp.sum()
     out = {m: 0.0 for m in MODALITIES}
-    out.update({m: float(w) for m, w in zip(present, weights)})
+    out.update({m: float(w) for m, w in zip(present, weights, strict=False)})
     return out
 
 

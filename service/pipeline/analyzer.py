@@ -10,21 +10,21 @@ import json
 import logging
 import time
 from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from extractors.audio import AudioExtractor
 from extractors.features import ModalityFeatures
-from extractors.media import DecodedMedia, MediaError, decode
-from extractors.text import TextExtractor, TextInput
 from extractors.frame_stats import FrameStats
+from extractors.media import DecodedMedia, MediaError, decode
 from extractors.ocr import OnScreenText
+from extractors.text import TextExtractor, TextInput
 from extractors.visual import VisualExtractor
 from service.config import Settings
-from service.pipeline.files import file_sha256
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
+from service.pipeline.files import file_sha256
 from service.records import VideoRecord
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class VideoMeta:
     creator: str = ""
 
     @classmethod
-    def from_sidecar(cls, video: Path) -> "VideoMeta":
+    def from_sidecar(cls, video: Path) -> VideoMeta:
         """Read NAME.json next to NAME.mp4 when it exists; a malformed sidecar is ignored with a warning."""
         sidecar = video.with_suffix(".json")
         if not sidecar.is_file():
@@ -111,7 +111,8 @@ class Analyzer:
         fused = fuse(features, self.dims, self.settings.fusion_temperature)
         warnings = list(prepared.media.warnings)
         if self.visual.unavailable_reason:
-            warnings.append(f"visual: no CLIP weights, using weight-free frame statistics: {self.visual.unavailable_reason}")
+            reason = self.visual.unavailable_reason
+            warnings.append(f"visual: no CLIP weights, using weight-free frame statistics: {reason}")
         return VideoRecord(
             id=prepared.video_id,
             path=str(prepared.path),

@@ -111,7 +111,10 @@ def build_world(store: Store, cfg: SimulationConfig, text=None, now: float | Non
     total = cfg.videos + cfg.new_videos
     topic = rng.integers(0, cfg.topics, size=total)
     titles = [_title(rng, cats[t].description) for t in topic]
-    text_vecs = text.embed(titles) if text is not None else centres["text"][topic] + 0.8 * rng.normal(size=(total, text_dim))
+    if text is not None:
+        text_vecs = text.embed(titles)
+    else:
+        text_vecs = centres["text"][topic] + 0.8 * rng.normal(size=(total, text_dim))
     world = World([c.id for c in cats], [], [], {}, {}, [c.label for c in cats])
     for j in range(total):
         new = j >= cfg.videos
@@ -156,81 +159,104 @@ def _taste(rng: np.random.Generator, topics: int) -> np.ndarray:
     return taste / taste.max()  # the favourite topic has affinity 1
 
 
-def simulate(recommender, world: World, cfg: SimulationConfig, now: float | None = None) -> dict[str, Any]:
-    """Run the cold-start scenarios; returns {scenario: {method: {precision, recall, ndcg}}}."""
-    rng = np.random.default_rng(cfg.seed + 1)
-    now = time.time() if now is None else now
-    store = recommender.store
-    old = world.video_ids
-    # Warm population: events on old videos only, so popularity is real and new videos have none.
-    popular_bias = np.array([world.quality[v] for v in old])
-    popular_bias = popular_bias / popular_bias.sum()
-    batch: list[Event] = []
-    for u in range(cfg.warm_users):
-        taste = _taste(rng, len(world.topics))
-        for vid in rng.choice(old, size=cfg.warm_events, replace=False, p=popular_bias):
-            events, _ = _react(rng, taste, world, f"warm{u}", str(vid), now - rng.uniform(1, 30) * 86400)
-            batch.extend(events)
-    recommender.record_events(batch)
-    engaged_counts = store.video_event_counts()
-    popularity = sorted(old + world.new_ids, key=lambda v: -(engaged_counts.get(v, {}).get("like", 0)
-                                                             + engaged_counts.get(v, {}).get("complete_view", 0)))
-    results: dict[str, dict[str, list[float]]] = {}
+NEW_VIDEOS_SCENARIO = "new videos (no events), user after 5 events"
+RELEVANT_GAIN = 0.45  # a video the hidden taste engages with at least this often counts as relevant
 
-    def score(scenario: str, method: str, ranked: list[str], gains: dict[str, float], relevant: set[str]) -> None:
-        bucket = results.setdefault(scenario, {}).setdefault(method, [])
-        bucket.append((precision_at_k(ranked, relevant, cfg.k), recall_at_k(ranked, relevant, cfg.k),
-                       ndcg_at_k(ranked, gains, cfg.k)))
 
-    for u in range(cfg.test_users):
-        taste = _taste(rng, len(world.topics))
+class _Simulation:
+    """The scenarios for one world: a warm population first, then each test user's cold start."""
+
+    def __init__(self, recommender, world: World, cfg: SimulationConfig, now: float):
+        self.recommender, self.world, self.cfg, self.now = recommender, world, cfg, now
+        self.rng = np.random.default_rng(cfg.seed + 1)
+        self.results: dict[str, dict[str, list[tuple]]] = {}
+        self.all_ids = world.video_ids + world.new_ids
+        self.popularity: list[str] = []
+
+    def warm_up(self) -> None:
+        """Events of the warm population on old videos only, so popularity is real and new videos have none."""
+        old, rng = self.world.video_ids, self.rng
+        bias = np.array([self.world.quality[v] for v in old])
+        batch: list[Event] = []
+        for u in range(self.cfg.warm_users):
+            taste = _taste(rng, len(self.world.topics))
+            for vid in rng.choice(old, size=self.cfg.warm_events, replace=False, p=bias / bias.sum()):
+                events, _ = _react(rng, taste, self.world, f"warm{u}", str(vid), self.now - rng.uniform(1, 30) * 86400)
+                batch.extend(events)
+        self.recommender.record_events(batch)
+        counts = self.recommender.store.video_event_counts()
+        self.popularity = sorted(self.all_ids, key=lambda v: -(counts.get(v, {}).get("like", 0)
+                                                               + counts.get(v, {}).get("complete_view", 0)))
+
+    def score(self, scenario: str, method: str, ranked: list[str], gains: dict[str, float], relevant: set[str]):
+        k = self.cfg.k
+        self.results.setdefault(scenario, {}).setdefault(method, []).append(
+            (precision_at_k(ranked, relevant, k), recall_at_k(ranked, relevant, k), ndcg_at_k(ranked, gains, k)))
+
+    def evaluate(self, scenario: str, user: str, gains: dict[str, float], relevant: set[str], seen: set[str]):
+        feed = [it["video_id"] for it in self.recommender.recommend(user, self.cfg.k, now=self.now)]
+        unseen = [v for v in self.all_ids if v not in seen]
+        self.score(scenario, "reelsense", feed, gains, relevant - seen)
+        self.score(scenario, "popularity", [v for v in self.popularity if v not in seen], gains, relevant - seen)
+        self.score(scenario, "random", list(self.rng.permutation(unseen)), gains, relevant - seen)
+
+    def test_user(self, u: int) -> None:
+        """0 events, stated interests, then 1 and 5 engagements from a random stream; then new videos."""
+        taste = _taste(self.rng, len(self.world.topics))
         user = f"test{u}"
-        all_ids = old + world.new_ids
-        gains = {v: engage_probability(taste, world, v) for v in all_ids}
-        relevant = {v for v, g in gains.items() if g >= 0.45}
-
-        def evaluate(scenario: str, seen: set[str]) -> None:
-            feed = [it["video_id"] for it in recommender.recommend(user, cfg.k, now=now)]
-            score(scenario, "reelsense", feed, gains, relevant - seen)
-            score(scenario, "popularity", [v for v in popularity if v not in seen], gains, relevant - seen)
-            score(scenario, "random", list(rng.permutation([v for v in all_ids if v not in seen])), gains, relevant - seen)
-
-        evaluate("new user, 0 events", set())
-        favourite = int(np.argmax(taste))
-        recommender.set_interests(user, world.prompts[favourite])
-        evaluate("new user, stated interests", set())
-        recommender.refresh(user)
+        gains = {v: engage_probability(taste, self.world, v) for v in self.all_ids}
+        relevant = {v for v, g in gains.items() if g >= RELEVANT_GAIN}
+        self.evaluate("new user, 0 events", user, gains, relevant, set())
+        self.recommender.set_interests(user, self.world.prompts[int(np.argmax(taste))])
+        self.evaluate("new user, stated interests", user, gains, relevant, set())
+        self.recommender.refresh(user)
         seen: set[str] = set()
-        positives, t = 0, now - 3600.0
+        positives, t = 0, self.now - 3600.0
         for target in (1, 5):
             while positives < target:  # the user browses a random stream until they engage
-                vid = str(rng.choice(old))
+                vid = str(self.rng.choice(self.world.video_ids))
                 if vid in seen:
                     continue
-                events, engaged = _react(rng, taste, world, user, vid, t)
-                recommender.record_events(events)
+                events, engaged = _react(self.rng, taste, self.world, user, vid, t)
+                self.recommender.record_events(events)
                 seen.add(vid)
                 positives += engaged
                 t += 10.0
-            evaluate(f"new user, {target} event{'s' if target > 1 else ''}", seen)
-        new_gains = {v: gains[v] for v in world.new_ids}
-        new_relevant = relevant & set(world.new_ids)
-        scores = recommender.score_videos(user, world.new_ids, now=now)
-        ranked = [world.new_ids[i] for i in np.argsort(-scores, kind="stable")]
-        score("new videos (no events), user after 5 events", "reelsense", ranked, new_gains, new_relevant)
-        score("new videos (no events), user after 5 events", "popularity",
-              [v for v in popularity if v in new_gains], new_gains, new_relevant)
-        score("new videos (no events), user after 5 events", "random", list(rng.permutation(world.new_ids)),
-              new_gains, new_relevant)
-    return {scenario: {method: dict(zip(("precision", "recall", "ndcg"), np.mean(vals, axis=0).round(4).tolist()))
-                       for method, vals in methods.items()} for scenario, methods in results.items()}
+            self.evaluate(f"new user, {target} event{'s' if target > 1 else ''}", user, gains, relevant, seen)
+        self.rank_new_videos(user, gains, relevant)
+
+    def rank_new_videos(self, user: str, gains: dict[str, float], relevant: set[str]) -> None:
+        new_ids = self.world.new_ids
+        new_gains = {v: gains[v] for v in new_ids}
+        new_relevant = relevant & set(new_ids)
+        scores = self.recommender.score_videos(user, new_ids, now=self.now)
+        ranked = [new_ids[i] for i in np.argsort(-scores, kind="stable")]
+        self.score(NEW_VIDEOS_SCENARIO, "reelsense", ranked, new_gains, new_relevant)
+        self.score(NEW_VIDEOS_SCENARIO, "popularity", [v for v in self.popularity if v in new_gains], new_gains,
+                   new_relevant)
+        self.score(NEW_VIDEOS_SCENARIO, "random", list(self.rng.permutation(new_ids)), new_gains, new_relevant)
+
+    def figures(self) -> dict[str, Any]:
+        names = ("precision", "recall", "ndcg")
+        return {scenario: {method: dict(zip(names, np.mean(vals, axis=0).round(4).tolist(), strict=True))
+                           for method, vals in methods.items()} for scenario, methods in self.results.items()}
 
 
-def run_simulation(settings: Settings, cfg: SimulationConfig = SimulationConfig(), text=None,
+def simulate(recommender, world: World, cfg: SimulationConfig, now: float | None = None) -> dict[str, Any]:
+    """Run the cold-start scenarios; returns {scenario: {method: {precision, recall, ndcg}}}."""
+    sim = _Simulation(recommender, world, cfg, time.time() if now is None else now)
+    sim.warm_up()
+    for u in range(cfg.test_users):
+        sim.test_user(u)
+    return sim.figures()
+
+
+def run_simulation(settings: Settings, cfg: SimulationConfig | None = None, text=None,
                    db_path: Path | None = None) -> dict[str, Any]:
     """Build a fresh synthetic store, run every scenario, return the figures."""
     from service.recommend.recommender import Recommender
 
+    cfg = cfg or SimulationConfig()
     db_path = db_path or settings.data_dir / f"simulation-{cfg.seed}.db"
     db_path.unlink(missing_ok=True)
     store = Store(db_path)

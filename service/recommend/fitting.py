@@ -70,13 +70,13 @@ def fit_fusion(store, cat: Catalogue, settings: Settings, before: dict[str, floa
         raise QueryError("not_enough_events", f"need at least {min_samples} (user, video) pairs with both engaged "
                          f"and not-engaged outcomes after a first positive event; have {len(labels)}")
     order = np.argsort(times, kind="stable")
-    cut = int(round(len(order) * (1.0 - holdout)))
+    cut = round(len(order) * (1.0 - holdout))
     train, test = order[:cut], order[cut:]
     fitted = fit_modality_weights(parts[train], labels[train])
     report = {
         "weights": {m: round(w, 4) for m, w in fitted.items()},
         "previous_weights": {m: round(w, 4) for m, w in before.items()},
-        "train_pairs": int(len(train)), "heldout_pairs": int(len(test)),
+        "train_pairs": len(train), "heldout_pairs": len(test),
         "heldout_auc": round(auc(weighted_scores(parts[test], fitted), labels[test]), 4),
         "heldout_auc_previous": round(auc(weighted_scores(parts[test], before), labels[test]), 4),
     }

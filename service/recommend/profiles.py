@@ -17,6 +17,7 @@ from service.config import Settings
 from service.fusion import MODALITIES, FusedVector, compose, normalize_weights
 from service.recommend.events import EVENT_TYPES, signal
 
+
 def tag_label(label: str) -> str:
     """Tags are compared without '#' and case: '#Pets' and 'pets' are one interest."""
     return label.lstrip("#").strip().lower()

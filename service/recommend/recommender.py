@@ -163,7 +163,7 @@ class Recommender:
 
     def _exploration_slots(self, k: int, exposure: Exposure, excluded: np.ndarray) -> int:
         share = self.settings.exploration_share
-        wanted = int(round(k * share)) if share > 0 else 0
+        wanted = round(k * share) if share > 0 else 0
         exploring = sum(1 for i, (_, status) in enumerate(exposure.stages) if status == "exploring" and not excluded[i])
         return min(wanted, exploring)
 

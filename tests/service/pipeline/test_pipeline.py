@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from service.cli import main
-from service.fusion import MODALITIES, contributions
 from service.errors import SpaceMismatchError
+from service.fusion import MODALITIES, contributions
 from service.storage import Store
 from tests.helpers import SAMPLE_MEDIA
 

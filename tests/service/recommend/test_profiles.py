@@ -6,10 +6,9 @@ import pytest
 
 from extractors.features import Tag
 from service.config import Settings
-from service.recommend.evaluation import synthetic_record
-from service.recommend import Recommender
 from service.errors import EventError
-from service.recommend import Event
+from service.recommend import Event, Recommender
+from service.recommend.evaluation import synthetic_record
 from service.storage import Store
 
 DIMS = {"text": 8, "visual": 8, "audio": 8}

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 from service.cli import main
-from service.fusion import MODALITIES
 from service.errors import QueryError
-from service.recommend import Recommender
-from service.recommend import Event
+from service.fusion import MODALITIES
+from service.recommend import Event, Recommender
 from service.storage import Store
 from tests.helpers import SAMPLE_MEDIA
 
@@ -110,7 +109,8 @@ def test_cli_recommend_events_and_refresh(sample_store, settings_factory, monkey
                                   "type": "not_interested", "timestamp": 5.0}) + "\n"
                       + json.dumps({"user_id": "cli-user", "video_id": "missing", "type": "like"}) + "\n")
     assert main(["events", str(events), "--db", db]) == 1
-    assert capsys.readouterr().err.splitlines()[-1] == "error [unknown_video]: video 'missing' is not in the store (index: 1)"
+    last_line = capsys.readouterr().err.splitlines()[-1]
+    assert last_line == "error [unknown_video]: video 'missing' is not in the store (index: 1)"
     assert sample_store.events("cli-user") == []  # all or nothing
     events.write_text(events.read_text().splitlines()[0] + "\n")
     assert main(["events", str(events), "--db", db]) == 0

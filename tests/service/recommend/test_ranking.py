@@ -1,27 +1,16 @@
-"""Scoring-time fusion: exact decomposition, per-user weights, fitting global weights, index, exposure stages."""
+"""Fitting global modality weights from events, the vector index, exposure stages and feed caps."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from service.config import Settings
+from service.fusion import MODALITIES
+from service.recommend import Event, Recommender
 from service.recommend.evaluation import synthetic_record
-from service.fusion import MODALITIES, compose, contributions
-from service.recommend.index import ExactIndex, HnswIndex
-from service.recommend import Recommender
 from service.recommend.exposure import exposure_stage
-from service.recommend import Event
+from service.recommend.index import ExactIndex, HnswIndex
 from service.storage import Store
-
-
-def test_user_query_decomposes_exactly_and_renormalises():
-    rng = np.random.default_rng(1)
-    dims = {"text": 6, "visual": 5, "audio": 4}
-    user = compose({"text": rng.normal(size=6), "audio": rng.normal(size=4)}, {"text": 1, "visual": 1, "audio": 3}, dims)
-    assert user.weights == pytest.approx({"text": 0.25, "visual": 0.0, "audio": 0.75})
-    video = compose({m: rng.normal(size=d) for m, d in dims.items()}, {m: 1 for m in MODALITIES}, dims)
-    assert sum(contributions(user, video).values()) == pytest.approx(float(user.vector @ video.vector), abs=1e-6)
-    assert np.linalg.norm(user.vector) == pytest.approx(1.0, abs=1e-6)
 
 
 def test_fusion_fit_learns_that_audio_predicts_engagement(tmp_path):
@@ -81,8 +70,9 @@ def test_category_and_creator_caps_diversify_the_feed(tmp_path):
     for j in range(12):  # eight near-identical food videos by one creator, four others
         food = j < 8
         vec = base + (0.05 if food else 1.5) * rng.normal(size=8)
-        store.add(synthetic_record(f"v{j}", {m: vec for m in MODALITIES}, tags=[Tag("food" if food else "travel", 1, "category")],
-                                   creator="chef" if food else f"c{j}"))
+        tags = [Tag("food" if food else "travel", 1, "category")]
+        creator = "chef" if food else f"c{j}"
+        store.add(synthetic_record(f"v{j}", {m: vec for m in MODALITIES}, tags=tags, creator=creator))
     rec = Recommender(store, Settings(data_dir=tmp_path, max_per_category=3, max_per_creator=2, exploration_share=0))
     rec.record_events([Event("u", "v0", "like", 1.0)])
     feed = rec.recommend("u", k=5, diversity=0.0)

@@ -29,7 +29,7 @@ def _fail(message: str, code: int = 2) -> int:
 def cmd_embed(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from extractors.features import ModelUnavailableError
+    from extractors.errors import ModelUnavailableError
     from service.export import write_parquet
     from service.factory import Components
     from service.pipeline import file_sha256, find_videos
@@ -99,10 +99,11 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     """Re-embed every stored video from its file with the current models, moving the store to their space."""
     from tqdm import tqdm
 
-    from extractors.features import ModelUnavailableError
+    from extractors.base import VideoMeta
+    from extractors.errors import ModelUnavailableError
     from extractors.media import MediaError
     from service.factory import Components
-    from service.pipeline import VideoMeta, file_sha256
+    from service.pipeline import file_sha256
     from service.store import Store
 
     settings = _settings(args)
@@ -138,13 +139,14 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    from extractors.features import ModelUnavailableError
+    from extractors.base import VideoMeta
+    from extractors.errors import ModelUnavailableError
     from extractors.media import MediaError
     from service.factory import Components
-    from service.pipeline import VideoMeta
+    from service.pipeline import read_sidecar
 
     path = Path(args.file)
-    meta = VideoMeta.from_sidecar(path)
+    meta = read_sidecar(path)
     meta = VideoMeta(
         args.title if args.title is not None else meta.title,
         args.description if args.description is not None else meta.description,
@@ -170,7 +172,7 @@ def _recommender(args: argparse.Namespace, need_text: bool = True):
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from extractors.features import ModelUnavailableError
+    from extractors.errors import ModelUnavailableError
 
     try:
         rec = _recommender(args)
@@ -232,7 +234,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_topics_fit(args: argparse.Namespace) -> int:
-    from extractors.topics import FitSettings, TopicError, TopicModel, document_tokens
+    from extractors.text.topics import FitSettings, TopicError, TopicModel, document_tokens
     from service.store import Store
 
     settings = _settings(args)
@@ -254,7 +256,7 @@ def cmd_topics_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_topics_show(args: argparse.Namespace) -> int:
-    from extractors.topics import TopicError, TopicModel
+    from extractors.text.topics import TopicError, TopicModel
 
     settings = _settings(args)
     try:

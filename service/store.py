@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from extractors.features import ModalityFeatures, Tag
+from extractors.base import ModalityFeatures, Tag
 from service.errors import SpaceMismatchError
 from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord

@@ -45,10 +45,6 @@ class ModalityFeatures:
         self.vector = np.asarray(self.vector, dtype=np.float32).reshape(-1)
         self.confidence = float(min(1.0, max(0.0, self.confidence)))
 
-    @property
-    def present(self) -> bool:
-        return self.confidence > 0.0
-
     @classmethod
     def absent(cls, modality: str, dim: int, model: str, reason: str) -> ModalityFeatures:
         """A modality with no signal: zero vector, confidence 0, and the reason in stats."""

@@ -22,16 +22,15 @@ class Tonality:
     mode: str | None
     confidence: float  # 0..1
     tonic_index: int  # 0 = C; -1 when there is no key
-    correlation: float
 
 
 def estimate_key(chroma: np.ndarray, weights: np.ndarray | None = None) -> Tonality:
     """`chroma` is (12, n) with C first; `weights` (n,) says which frames count (e.g. not silent)."""
     if chroma.size == 0 or (weights is not None and not np.any(weights > 0)):
-        return Tonality(None, None, 0.0, -1, 0.0)
+        return Tonality(None, None, 0.0, -1)
     profile = np.average(chroma, axis=1, weights=weights)
     if float(profile.std()) < 1e-6:
-        return Tonality(None, None, 0.0, -1, 0.0)
+        return Tonality(None, None, 0.0, -1)
     scores = []
     for mode, template in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
         for tonic in range(12):
@@ -39,4 +38,4 @@ def estimate_key(chroma: np.ndarray, weights: np.ndarray | None = None) -> Tonal
     scores.sort(reverse=True)
     (best, tonic, mode), runner_up = scores[0], scores[1][0]
     confidence = float(np.clip(best, 0.0, 1.0) * np.clip((best - runner_up) / MARGIN_FOR_FULL_CONFIDENCE, 0.0, 1.0))
-    return Tonality(NOTE_NAMES[tonic], mode, confidence, tonic, best)
+    return Tonality(NOTE_NAMES[tonic], mode, confidence, tonic)

@@ -43,7 +43,6 @@ FAMILIES: tuple[ContainerFamily, ...] = (
     ContainerFamily("flv", "FLV", frozenset({"flv"}), frozenset({".flv"}), lambda h: h.startswith(b"FLV")),
     ContainerFamily("ogg", "Ogg", frozenset({"ogg"}), frozenset({".ogv", ".ogg"}), lambda h: h.startswith(b"OggS")),
 )
-ACCEPTED_DEMUXERS = frozenset(d for f in FAMILIES for d in f.demuxers)
 VIDEO_SUFFIXES = frozenset(s for f in FAMILIES for s in f.suffixes)
 ACCEPTED_LABELS = ", ".join(f.label for f in FAMILIES)
 

@@ -50,10 +50,9 @@ class TextExtractor:
                  field_weights: dict[str, float] | None = None, category_temperature: float = CATEGORY_TEMPERATURE,
                  max_categories: int = 3, min_category_score: float = 0.15, max_keywords: int = 4,
                  device: str = "cpu"):
-        self.model_name = model_name
         self.encoder = load_sentence_encoder(model_name, device=device)
         self.dim = int(self.encoder.get_embedding_dimension())
-        self.model = f"{Path(model_name).name}"
+        self.model = Path(model_name).name
         self.field_weights = dict(field_weights or FIELD_WEIGHTS)
         self.category_temperature = category_temperature
         self.max_categories = max_categories
@@ -121,8 +120,7 @@ class TextExtractor:
         vector = self.text_vector(text)
         if not np.any(vector):
             return {}
-        p = self.categories.probabilities(vector)[0]
-        return {self.categories.ids[i]: float(p[i]) for i in np.argsort(-p)}
+        return dict(self.categories.ranked(vector))
 
     def categorize(self, text: str, k: int | None = None, min_score: float | None = None) -> list[Tag]:
         """Category tags for arbitrary text, e.g. a user's interest 'easy pasta recipes' -> food."""
@@ -162,11 +160,9 @@ class TextExtractor:
         tags = self._hashtag_tags(cleaned.hashtags)
         tags += [Tag(kw, score, "keyword") for kw, score in
                  select_keywords(vector, [cleaned.fields[n] for n in names], self.embed, top_n=self.max_keywords)]
-        probs = self.categories.probabilities(vector)[0]
         tags += self._category_tags(vector)
         stats = self._base_stats(cleaned, content)
-        order = np.argsort(-probs)[:5]
-        stats["categories"] = {self.categories.ids[i]: round(float(probs[i]), 4) for i in order}
+        stats["categories"] = {cid: round(p, 4) for cid, p in self.categories.ranked(vector)[:5]}
         stats.update(self._topic_stats(cleaned, tags))
         return ModalityFeatures(self.name, vector, text_confidence(len(content)), tags, stats, self.model)
 

@@ -44,7 +44,7 @@ def main() -> None:
     cpu = []
     for _ in range(args.repeats):
         start = time.process_time()
-        stats = extractor.extract(y, 22050).stats
+        stats = extractor.extract_samples(y, 22050).stats
         cpu.append(time.process_time() - start)
     best = min(cpu)
     rate = args.seconds / best

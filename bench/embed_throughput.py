@@ -48,7 +48,6 @@ def main() -> None:
     parser.add_argument("--media", default=str(REPO / "sample_media"))
     args = parser.parse_args()
 
-    from extractors.text import TextInput
     from service.config import Settings
     from service.factory import Components
     from service.pipeline import find_videos
@@ -70,7 +69,7 @@ def main() -> None:
             t1 = time.perf_counter()
             analyzer.visual.read_text(item.media)
             t2 = time.perf_counter()
-            analyzer.text.extract(TextInput(item.meta.title, item.meta.description, item.meta.hashtags))
+            analyzer.text.extract(item.meta)
             t3 = time.perf_counter()
             inference["clip"] += t1 - t0
             inference["ocr"] += t2 - t1

@@ -17,7 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from extractors.categories import CATEGORY_TEMPERATURE  # noqa: E402
+from extractors.text.categories import CATEGORY_TEMPERATURE  # noqa: E402
 from extractors.text import OFFLINE_MINILM, TextExtractor  # noqa: E402
 import numpy as np  # noqa: E402
 

@@ -21,8 +21,8 @@ TARGETS = {"video_s_per_s": 10.0, "clip_fps": 20.0}  # per CPU process; a GPU sh
 
 
 def bench_decode(folder: Path) -> dict:
-    from extractors.frame_stats import FaceCounter, compute_frame_stats
     from extractors.media import SamplingOptions, decode
+    from extractors.visual.frame_stats import FaceCounter, compute_frame_stats
 
     options = SamplingOptions()
     files = sorted(folder.glob("*.mp4"))

@@ -57,9 +57,6 @@ class MediaError(ReelsenseError):
     }
 
 
-MEDIA_ERROR_CODES = tuple(MediaError.http_statuses)
-
-
 class ModelUnavailableError(ReelsenseError):
     """Configured weights cannot be loaded here; the message names the setting to change."""
 

@@ -473,7 +473,7 @@ def _index_folder(app: FastAPI, folder) -> None:
     """Embed every video under `folder` not yet stored, through the worker pool (used by `serve --index`)."""
     from pathlib import Path
 
-    from service.pipeline import VideoMeta, file_sha256, find_videos
+    from service.pipeline import file_sha256, find_videos, read_sidecar
 
     store = Store(app.state.settings.database)
     try:
@@ -481,7 +481,7 @@ def _index_folder(app: FastAPI, folder) -> None:
             video_id = file_sha256(path)
             if store.has(video_id):
                 continue
-            m = VideoMeta.from_sidecar(path)
+            m = read_sidecar(path)
             try:
                 record = app.state.pool.run(path, {"title": m.title, "description": m.description,
                                                    "hashtags": m.hashtags, "creator": m.creator}, video_id)

@@ -113,10 +113,11 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    from service.pipeline.analyzer import VideoMeta
+    from extractors.base import VideoMeta
+    from service.pipeline import read_sidecar
 
     path = Path(args.file)
-    meta = VideoMeta.from_sidecar(path)
+    meta = read_sidecar(path)
     meta = VideoMeta(
         args.title if args.title is not None else meta.title,
         args.description if args.description is not None else meta.description,
@@ -179,7 +180,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 # -- topics ------------------------------------------------------------------------------------------
 def cmd_topics_fit(args: argparse.Namespace) -> int:
-    from extractors.topics import FitSettings, TopicModel, document_tokens
+    from extractors.text.topics import FitSettings, TopicModel, document_tokens
     from service.errors import CommandError
 
     components = _components(args)
@@ -199,7 +200,7 @@ def cmd_topics_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_topics_show(args: argparse.Namespace) -> int:
-    from extractors.topics import TopicModel
+    from extractors.text.topics import TopicModel
 
     info = TopicModel.read_info(_settings(args).topics_dir)
     print(info.to_json() if args.json else _topics_text(info))

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from extractors.features import ModalityFeatures, Tag
+from extractors.base import ModalityFeatures, Tag
 from service.fusion import FusedVector
 
 

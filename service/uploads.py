@@ -15,7 +15,7 @@ from typing import AsyncIterator
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from extractors.containers import ACCEPTED_LABELS, sniff_file
+from extractors.media.containers import ACCEPTED_LABELS, sniff_file
 from service.errors import UploadError
 
 FIELDS = ("title", "description", "hashtags", "creator")
@@ -28,7 +28,7 @@ class Upload:
     path: Path  # random temporary name; delete or `keep` it
     size: int
     sha256: str
-    container: str  # accepted family sniffed from the content (extractors.containers), e.g. "mp4"
+    container: str  # accepted family sniffed from the content (extractors.media.containers), e.g. "mp4"
     fields: dict[str, str] = field(default_factory=dict)
 
     def keep(self, folder: Path) -> Path:

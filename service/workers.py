@@ -47,7 +47,7 @@ def _limit_memory(headroom_mb: int) -> int:
 
 
 def _analyze(analyzer, path: str, meta: dict, video_id: str):
-    from service.pipeline import VideoMeta
+    from extractors.base import VideoMeta
 
     # media.decode refuses playlists and other demuxers itself, before FFmpeg reads anything but the file
     return analyzer.finish(analyzer.prepare(Path(path), VideoMeta(**meta), video_id))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from extractors.features import ModalityFeatures
+from extractors.base import ModalityFeatures
 
 MODALITIES = ("text", "visual", "audio")
 FUSION_VERSION = "sqrtw-concat-v1"

@@ -1,7 +1,7 @@
 """From files to records: the Analyzer (media -> extractors -> fusion), batch jobs, and sinks (store, Parquet)."""
 from __future__ import annotations
 
-from service.pipeline.analyzer import Analyzer, Prepared, VideoMeta
+from service.pipeline.analyzer import Analyzer, Prepared, read_sidecar
 from service.pipeline.files import file_sha256, find_videos
 
-__all__ = ["Analyzer", "Prepared", "VideoMeta", "file_sha256", "find_videos"]
+__all__ = ["Analyzer", "Prepared", "file_sha256", "find_videos", "read_sidecar"]

@@ -12,16 +12,16 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extractors.audio import AudioExtractor
-from extractors.features import ModalityFeatures
-from extractors.frame_stats import FrameStats
+from extractors.base import ModalityFeatures, VideoMeta
 from extractors.media import DecodedMedia, MediaError, decode
-from extractors.ocr import OnScreenText
-from extractors.text import TextExtractor, TextInput
+from extractors.text import TextExtractor
 from extractors.visual import VisualExtractor
+from extractors.visual.frame_stats import FrameStats
+from extractors.visual.ocr import OnScreenText
 from service.config import Settings
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
 from service.pipeline.files import file_sha256
@@ -30,29 +30,20 @@ from service.records import VideoRecord
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class VideoMeta:
-    """What the uploader says about a video (all optional)."""
-
-    title: str = ""
-    description: str = ""
-    hashtags: list[str] = field(default_factory=list)
-    creator: str = ""
-
-    @classmethod
-    def from_sidecar(cls, video: Path) -> VideoMeta:
-        """Read NAME.json next to NAME.mp4 when it exists; a malformed sidecar is ignored with a warning."""
-        sidecar = video.with_suffix(".json")
-        if not sidecar.is_file():
-            return cls()
-        try:
-            data = json.loads(sidecar.read_text())
-            tags = data.get("hashtags", [])
-            tags = tags.split() if isinstance(tags, str) else [str(t) for t in tags]
-            return cls(str(data.get("title", "")), str(data.get("description", "")), tags, str(data.get("creator", "")))
-        except (ValueError, AttributeError) as exc:
-            log.warning("ignoring malformed sidecar %s: %s", sidecar, exc)
-            return cls()
+def read_sidecar(video_path: Path) -> VideoMeta:
+    """The words in NAME.json next to NAME.mp4 when it exists; a malformed sidecar is ignored with a warning."""
+    sidecar = Path(video_path).with_suffix(".json")
+    if not sidecar.is_file():
+        return VideoMeta()
+    try:
+        data = json.loads(sidecar.read_text())
+        tags = data.get("hashtags", [])
+        tags = tags.split() if isinstance(tags, str) else [str(t) for t in tags]
+        return VideoMeta(str(data.get("title", "")), str(data.get("description", "")), tags,
+                         str(data.get("creator", "")))
+    except (ValueError, AttributeError) as exc:
+        log.warning("ignoring malformed sidecar %s: %s", sidecar, exc)
+        return VideoMeta()
 
 
 @dataclass
@@ -86,7 +77,7 @@ class Analyzer:
 
     def prepare(self, path: Path, meta: VideoMeta | None = None, video_id: str | None = None) -> Prepared:
         path = Path(path)
-        meta = meta or VideoMeta.from_sidecar(path)
+        meta = meta or read_sidecar(path)
         t0 = time.perf_counter()
         media = decode(path, self.settings.media_limits, self.settings.sampling)
         video_id = video_id or file_sha256(path)
@@ -95,9 +86,9 @@ class Analyzer:
         t2 = time.perf_counter()
         onscreen = self.visual.read_text(media)
         t3 = time.perf_counter()
-        audio = self.audio.extract(media.audio, media.sample_rate)
+        audio = self.audio.extract(meta, media)
         t4 = time.perf_counter()
-        text = self.text.extract(TextInput(meta.title, meta.description, meta.hashtags, onscreen.text if onscreen else ""))
+        text = self.text.extract(replace(meta, onscreen_text=onscreen.text) if onscreen else meta)
         t5 = time.perf_counter()
         seconds = {"decode": t1 - t0, "frame_stats": t2 - t1, "ocr": t3 - t2, "audio": t4 - t3, "text": t5 - t4}
         return Prepared(video_id, path, meta, media, text, audio, seconds, stats, onscreen)
@@ -105,7 +96,7 @@ class Analyzer:
     def finish(self, prepared: Prepared) -> VideoRecord:
         t0 = time.perf_counter()
         media = prepared.media
-        visual = self.visual.extract(media.frames, media.frame_times, prepared.frame_stats, prepared.onscreen)
+        visual = self.visual.extract_frames(media.frames, media.frame_times, prepared.frame_stats, prepared.onscreen)
         prepared.seconds["visual"] = time.perf_counter() - t0
         features = {"text": prepared.text, "visual": visual, "audio": prepared.audio}
         fused = fuse(features, self.dims, self.settings.fusion_temperature)

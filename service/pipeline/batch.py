@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractors.base import VideoMeta
 from extractors.errors import MediaError
-from service.pipeline.analyzer import Analyzer, VideoMeta
+from service.pipeline.analyzer import Analyzer
 from service.pipeline.files import file_sha256, find_videos
 from service.records import VideoRecord
 from service.storage import Store

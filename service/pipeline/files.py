@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from extractors.containers import VIDEO_SUFFIXES
+from extractors.media.containers import VIDEO_SUFFIXES
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from extractors.features import ModalityFeatures, Tag, l2_normalize
+from extractors.base import ModalityFeatures, Tag, l2_normalize
 from extractors.taxonomy import load_taxonomy
 from service.config import Settings
 from service.fusion import MODALITIES, fuse

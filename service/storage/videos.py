@@ -5,7 +5,7 @@ import json
 import time
 from typing import Any
 
-from extractors.features import ModalityFeatures, Tag
+from extractors.base import ModalityFeatures, Tag
 from service.errors import SpaceMismatchError
 from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord

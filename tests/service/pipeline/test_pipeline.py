@@ -111,13 +111,13 @@ def test_cli_tag_prints_json(settings_factory, monkeypatch, capsys, tmp_path):
 
 
 def test_missing_clip_weights_warn_or_fail(settings_factory, tmp_path):
-    from extractors.features import ModelUnavailableError
+    from extractors.errors import ModelUnavailableError
     from extractors.visual import ClipSpec, VisualExtractor
 
     missing = ClipSpec("ViT-B-32", str(tmp_path / "absent.pt"))
     lenient = VisualExtractor(missing, strict=False)
     assert lenient.clip is None and "REELSENSE_CLIP_PRETRAINED" in lenient.unavailable_reason
-    assert lenient.extract([np.zeros((8, 8, 3), np.uint8)]).confidence == 0
+    assert lenient.extract_frames([np.zeros((8, 8, 3), np.uint8)]).confidence == 0
     with pytest.raises(ModelUnavailableError, match="REELSENSE_CLIP_PRETRAINED"):
         VisualExtractor(missing, strict=True)
 

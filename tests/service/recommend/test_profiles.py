@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from extractors.features import Tag
+from extractors.base import Tag
 from service.config import Settings
 from service.errors import EventError
 from service.recommend import Event, Recommender

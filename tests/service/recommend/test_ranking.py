@@ -62,7 +62,7 @@ def test_staged_exposure():
 
 
 def test_category_and_creator_caps_diversify_the_feed(tmp_path):
-    from extractors.features import Tag
+    from extractors.base import Tag
 
     rng = np.random.default_rng(4)
     store = Store(tmp_path / "c.db")

@@ -1,0 +1,5 @@
+"""The audio modality with librosa, no learned weights: windowed frame features (`frames`), rhythm,
+tonality, content type and mood, joined by `extractor.AudioExtractor`."""
+from extractors.audio.extractor import DIM, FEATURE_VERSION, VECTOR_LAYOUT, AudioExtractor, configure_numba_cache
+
+__all__ = ["DIM", "FEATURE_VERSION", "VECTOR_LAYOUT", "AudioExtractor", "configure_numba_cache"]

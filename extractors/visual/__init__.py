@@ -1,0 +1,7 @@
+"""The visual modality: CLIP frame embeddings and zero-shot tags (`clip`, `zero_shot`), weight-free frame
+statistics (`frame_stats`), on-screen text (`ocr`), joined by `extractor.VisualExtractor`."""
+from extractors.visual.clip import ClipSpec, load_clip
+from extractors.visual.extractor import NO_CLIP_MODEL, VisualAnalysis, VisualExtractor, VisualOptions, distinctive_pool
+
+__all__ = ["NO_CLIP_MODEL", "ClipSpec", "VisualAnalysis", "VisualExtractor", "VisualOptions", "distinctive_pool",
+           "load_clip"]

@@ -1,0 +1,202 @@
+"""Visual features: open_clip frame embeddings, zero-shot tags, weight-free frame statistics, on-screen text.
+
+Without CLIP weights the modality falls back to the frame-statistics vector, under its own
+embedding-space id, and says so (a warning at construction, `unavailable_reason`, a note in stats).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from extractors.base import ModalityFeatures, Tag, VideoMeta, l2_normalize
+from extractors.errors import ModelUnavailableError
+from extractors.prototypes import PrototypeClassifier
+from extractors.visual.clip import DEFAULT_CLIP, ClipSpec, LoadedClip, embed_images, embed_texts, load_clip
+from extractors.visual.frame_stats import (
+    STATS_VERSION,
+    VECTOR_DIM,
+    FaceCounter,
+    FrameStats,
+    compute_frame_stats,
+    stats_tags,
+)
+from extractors.visual.ocr import OcrReader, OnScreenText
+from extractors.visual.zero_shot import zero_shot_classifiers
+
+if TYPE_CHECKING:
+    from extractors.media import DecodedMedia
+
+log = logging.getLogger(__name__)
+NO_CLIP_MODEL = f"{STATS_VERSION}-noclip"  # the visual space id when CLIP weights are missing
+
+
+@dataclass(frozen=True)
+class VisualOptions:
+    """Everything about the visual modality that is not which CLIP to load."""
+
+    batch_size: int = 16
+    zero_shot: bool = True
+    tag_min_score: float = 0.12  # a zero-shot class must reach this mean probability to become a tag
+    taxonomy_tags: int = 3
+    scene_tags: int = 2
+    ocr: bool = True
+    ocr_max_frames: int = 3
+    ocr_min_score: float = 0.6
+
+
+@dataclass
+class VisualAnalysis:
+    """The modality features plus per-frame CLIP vectors (for time-coded search); vectors None without CLIP."""
+
+    features: ModalityFeatures
+    frame_times: list[float] = field(default_factory=list)
+    frame_vectors: np.ndarray | None = None
+
+
+def distinctive_pool(vectors: np.ndarray, temperature: float = 0.05) -> np.ndarray:
+    """A pooling that favours frames unlike the average frame (a 2 s product shot in a 60 s talk)."""
+    mean = l2_normalize(vectors.mean(axis=0))
+    distance = 1.0 - vectors @ mean
+    weights = np.exp((distance - distance.max()) / temperature)
+    return l2_normalize((weights / weights.sum()) @ vectors)
+
+
+class VisualExtractor:
+    """The visual modality; follows `extractors.base.Extractor`. The weight-free parts (`frame_stats`,
+    `read_text`) run in the pipeline's prepare stage, CLIP (`extract_frames`) in its finish stage."""
+
+    name = "visual"
+
+    def __init__(self, spec: ClipSpec = DEFAULT_CLIP, strict: bool = False, options: VisualOptions | None = None):
+        self.spec = spec
+        self.options = options or VisualOptions()
+        self.unavailable_reason: str | None = None
+        self.clip: LoadedClip | None = None
+        try:
+            self.clip = load_clip(spec)
+        except ModelUnavailableError as exc:
+            if strict:
+                raise
+            self.unavailable_reason = str(exc)
+            log.warning(
+                "CLIP weights unavailable, the visual modality uses weight-free frame statistics instead "
+                "(embedding space visual=%s:%d): %s. Set REELSENSE_CLIP_STRICT=true to make this an error.",
+                NO_CLIP_MODEL, VECTOR_DIM, exc,
+            )
+        self.dim = self.clip.dim if self.clip else VECTOR_DIM
+        self.model = f"{Path(spec.model).stem}/{Path(spec.pretrained).name}" if self.clip else NO_CLIP_MODEL
+        self.faces = FaceCounter()
+        self.ocr = OcrReader(self.options.ocr_min_score) if self.options.ocr else None
+        self._zero_shot: dict[str, PrototypeClassifier] | None = None
+        self._zero_shot_lock = threading.Lock()
+
+    # --- weight-free parts (run in the pipeline's prepare stage) ---
+
+    def frame_stats(self, media: DecodedMedia) -> FrameStats:
+        """Statistics of a DecodedMedia's frames, with the decoder's shot and motion measurements."""
+        return compute_frame_stats(
+            media.frames, media.frame_times, media.info.duration_s, media.shot_starts, media.motion_per_s, self.faces
+        )
+
+    def read_text(self, media: DecodedMedia) -> OnScreenText | None:
+        """On-screen text from a few frames; None when OCR is switched off."""
+        if self.ocr is None:
+            return None
+        return self.ocr.read(media.frames, media.frame_times, media.shot_starts, self.options.ocr_max_frames)
+
+    # --- CLIP ---
+
+    def embed_frames(self, frames: list[np.ndarray]) -> np.ndarray:
+        """Unit CLIP image vectors for RGB uint8 frames, shape [n, dim] (CLIP weights required)."""
+        return embed_images(self.clip, frames, self.spec.device, self.options.batch_size)
+
+    def embed_text(self, texts: list[str]) -> np.ndarray | None:
+        """Unit CLIP text vectors [n, dim] in the frame vectors' space (text-to-video search); None without CLIP."""
+        if self.clip is None:
+            return None
+        return embed_texts(self.clip, texts, self.spec.device)
+
+    def zero_shot_classifiers(self) -> dict[str, PrototypeClassifier]:
+        """Per class group ("taxonomy", "scene"), prototypes from CLIP's text tower. Built once."""
+        with self._zero_shot_lock:
+            if self._zero_shot is None:
+                self._zero_shot = zero_shot_classifiers(self.embed_text, self.clip.logit_scale)
+            return self._zero_shot
+
+    def zero_shot(self, frame_vectors: np.ndarray) -> dict[str, list[tuple[str, float]]]:
+        """Class probabilities per group: softmax at CLIP's learned temperature per frame, averaged over frames."""
+        return {group: classifier.ranked(frame_vectors) for group, classifier in self.zero_shot_classifiers().items()}
+
+    def _clip_tags(self, frame_vectors: np.ndarray) -> tuple[list[Tag], dict]:
+        ranked = self.zero_shot(frame_vectors)
+        o = self.options
+        tags = [Tag(cid, p, "clip") for cid, p in ranked["taxonomy"][: o.taxonomy_tags] if p >= o.tag_min_score]
+        tags += [Tag(f"scene:{cid}", p, "clip") for cid, p in ranked["scene"][: o.scene_tags] if p >= o.tag_min_score]
+        top = {g: [{"id": c, "p": round(p, 3)} for c, p in r[:3]] for g, r in ranked.items()}
+        return tags, top
+
+    # --- the modality ---
+
+    def extract(self, meta: VideoMeta | None = None, media: DecodedMedia | None = None) -> ModalityFeatures:
+        """The whole modality of a decoded video in one call: frame statistics, on-screen text, CLIP.
+        (The words in `meta` are the text extractor's business and are not looked at.)"""
+        if media is None:
+            return ModalityFeatures.absent(self.name, self.dim, self.model, "no frames")
+        return self.extract_frames(media.frames, media.frame_times, self.frame_stats(media), self.read_text(media))
+
+    def extract_frames(
+        self,
+        frames: list[np.ndarray],
+        times: list[float] | None = None,
+        stats: FrameStats | None = None,
+        onscreen: OnScreenText | None = None,
+    ) -> ModalityFeatures:
+        """The modality from frames and what the prepare stage measured (statistics computed here if not)."""
+        return self.analyze(frames, times, stats, onscreen).features
+
+    def analyze(
+        self,
+        frames: list[np.ndarray],
+        times: list[float] | None = None,
+        stats: FrameStats | None = None,
+        onscreen: OnScreenText | None = None,
+    ) -> VisualAnalysis:
+        """`extract_frames`, plus the per-frame CLIP vectors."""
+        times = list(times) if times is not None else [float(i) for i in range(len(frames))]
+        if not frames:
+            return VisualAnalysis(ModalityFeatures.absent(self.name, self.dim, self.model, "no frames"))
+        stats = stats or compute_frame_stats(frames, times, faces=self.faces)
+        # Black or blank frames carry little: scale confidence by how much the picture varies.
+        detail = min(float(np.mean([f.std() for f in frames])) / 64.0, 1.0)
+        signal = float(np.clip(detail * (0.3 + 0.7 * min(stats.brightness * 4, 1.0)), 0.0, 1.0))
+        tags = stats_tags(stats)
+        info = {**stats.to_dict()}
+        if onscreen is not None:
+            info["onscreen_text"] = onscreen.lines
+            info["ocr"] = onscreen.to_dict()
+            if onscreen.lines:
+                tags.append(Tag("on-screen text", 0.5 * max(onscreen.scores), "ocr"))
+        frame_vectors = None
+        if self.clip is None:
+            vector = stats.vector()
+            confidence = 0.4 * signal  # a colour/motion summary says far less than CLIP would
+            info["embedding"] = "frame statistics (no CLIP weights)"
+        else:
+            frame_vectors = self.embed_frames(frames)
+            mean = l2_normalize(frame_vectors.mean(axis=0))
+            vector = l2_normalize(mean + distinctive_pool(frame_vectors))
+            confidence = signal
+            info["embedding"] = "clip mean+distinctive pooling"
+            if self.options.zero_shot:
+                clip_tags, top = self._clip_tags(frame_vectors)
+                tags = clip_tags + tags
+                info["zero_shot"] = top
+        if confidence <= 0 and signal <= 0:
+            info["absent_reason"] = "frames are blank"
+        features = ModalityFeatures(self.name, vector, confidence, tags, info, self.model)
+        return VisualAnalysis(features, times, frame_vectors)

@@ -33,7 +33,7 @@ def tiny_clip(folder: Path) -> tuple[str, str]:
     import open_clip
     import torch
 
-    from tests.conftest import TINY_CLIP_CONFIG
+    from tests.helpers import TINY_CLIP_CONFIG
 
     config = folder / "tiny-clip-bench.json"
     config.write_text(json.dumps(TINY_CLIP_CONFIG))

@@ -27,6 +27,7 @@ from service.errors import InternalError, UploadError, WorkerError
 
 if TYPE_CHECKING:
     from service.config import Settings
+    from service.records import VideoRecord
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ class Ingest:
         stored = await run_in_threadpool(self.store.get, record.id)
         return UploadResult.from_record(stored, created=added)
 
-    def _persist(self, record) -> bool:
+    def _persist(self, record: VideoRecord) -> bool:
+        """Store the record, then tell the recommender its catalogue is stale (runs on a pool thread)."""
         added = self.store.add(record)
         self.recommender.invalidate()
         return added

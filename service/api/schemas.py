@@ -22,6 +22,13 @@ def _examples(*examples: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(examples)})
 
 
+class ResponseModel(BaseModel):
+    """A response body. Unknown fields are refused, not dropped: a field that a component starts returning
+    (a record summary, a profile, a ranked item) fails the API tests until it is declared here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 # -- errors ---------------------------------------------------------------------------------------
 class ErrorDetail(BaseModel):
     """A stable `code` for programs and a `message` for people; some codes add details (e.g. `index`)."""
@@ -32,7 +39,7 @@ class ErrorDetail(BaseModel):
     message: str = Field(description="what went wrong, for people")
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(ResponseModel):
     model_config = _examples({"error": {"code": "video_not_found", "message": f"no video with id {VIDEO_ID_EXAMPLE}"}})
     error: ErrorDetail
 
@@ -63,7 +70,7 @@ def error_responses(*statuses: int, codes: dict[int, str] | None = None) -> dict
 
 
 # -- videos ---------------------------------------------------------------------------------------
-class TagView(BaseModel):
+class TagView(ResponseModel):
     label: str
     score: float = Field(description="in [0, 1]")
     source: str = Field(description="hashtag, title, topic, visual, ocr, audio, ...")
@@ -82,7 +89,7 @@ VIDEO_EXAMPLE: dict[str, Any] = {
 }
 
 
-class VideoView(BaseModel):
+class VideoView(ResponseModel):
     """A stored video: tags, per-modality weights, confidence and stats, and its embedding-space id."""
 
     model_config = _examples(VIDEO_EXAMPLE)
@@ -115,7 +122,7 @@ class UploadResult(VideoView):
     created: bool = Field(description="false: the same content was already stored (or being stored)")
 
 
-class JobAccepted(BaseModel):
+class JobAccepted(ResponseModel):
     model_config = _examples({"job_id": "a1b2c3d4e5f60718", "status": "queued", "video_id": VIDEO_ID_EXAMPLE,
                               "location": "/jobs/a1b2c3d4e5f60718"})
     job_id: str
@@ -124,7 +131,7 @@ class JobAccepted(BaseModel):
     location: str = Field(description="poll this path for the result")
 
 
-class JobView(BaseModel):
+class JobView(ResponseModel):
     """An upload job: queued, running, done (with the video) or failed (with the error and its HTTP status)."""
 
     model_config = _examples({"id": "a1b2c3d4e5f60718", "status": "done", "video_id": VIDEO_ID_EXAMPLE,
@@ -140,7 +147,7 @@ class JobView(BaseModel):
     http_status: int | None = Field(description="the status the upload would have answered with")
 
 
-class VideoDeleted(BaseModel):
+class VideoDeleted(ResponseModel):
     model_config = _examples({"id": VIDEO_ID_EXAMPLE, "deleted": True})
     id: str
     deleted: bool
@@ -152,7 +159,7 @@ EXPLANATION_EXAMPLE = {"contributions": {"text": 0.4, "visual": 0.3, "audio": 0.
 RANKED_EXAMPLE = [{"video_id": VIDEO_ID_EXAMPLE, "score": 0.83, "rank": 1, "explanation": EXPLANATION_EXAMPLE}]
 
 
-class RankedVideo(BaseModel):
+class RankedVideo(ResponseModel):
     model_config = _examples(RANKED_EXAMPLE[0])
     video_id: str
     score: float
@@ -160,19 +167,19 @@ class RankedVideo(BaseModel):
     explanation: dict[str, Any] = Field(description="per-modality contributions, matched tags, reason, category, ...")
 
 
-class SimilarVideos(BaseModel):
+class SimilarVideos(ResponseModel):
     model_config = _examples({"video_id": VIDEO_ID_EXAMPLE, "items": RANKED_EXAMPLE})
     video_id: str
     items: list[RankedVideo]
 
 
-class SearchResults(BaseModel):
+class SearchResults(ResponseModel):
     model_config = _examples({"query": "cat running around", "items": RANKED_EXAMPLE})
     query: str
     items: list[RankedVideo]
 
 
-class Recommendations(BaseModel):
+class Recommendations(ResponseModel):
     model_config = _examples({"user_id": "u1", "items": RANKED_EXAMPLE})
     user_id: str
     items: list[RankedVideo]
@@ -195,7 +202,7 @@ class EventBatch(BaseModel):
     events: list[EventIn] = Field(..., min_length=1, max_length=10_000)
 
 
-class EventsAccepted(BaseModel):
+class EventsAccepted(ResponseModel):
     model_config = _examples({"accepted": 2})
     accepted: int = Field(description="events stored (the whole batch, or an error and none)")
 
@@ -206,12 +213,12 @@ class InterestsIn(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=50)
 
 
-class TagWeight(BaseModel):
+class TagWeight(ResponseModel):
     label: str
     weight: float
 
 
-class Profile(BaseModel):
+class Profile(ResponseModel):
     """What the recommender knows about a user."""
 
     model_config = _examples({
@@ -231,19 +238,19 @@ class Profile(BaseModel):
     stated_interests: dict[str, Any]
 
 
-class HistoryCleared(BaseModel):
+class HistoryCleared(ResponseModel):
     model_config = _examples({"user_id": "u1", "history_cleared": True})
     user_id: str
     history_cleared: bool
 
 
 # -- health ---------------------------------------------------------------------------------------
-class Health(BaseModel):
+class Health(ResponseModel):
     model_config = _examples({"status": "ok"})
     status: str
 
 
-class Ready(BaseModel):
+class Ready(ResponseModel):
     model_config = _examples({"status": "ready", "workers_ready": 2, "workers": 2, "space_id": "text=…|visual=…"})
     status: str
     workers_ready: int

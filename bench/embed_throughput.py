@@ -81,7 +81,7 @@ def main() -> None:
         stages: dict[str, float] = defaultdict(float)
         t0 = time.perf_counter()
         count = 0
-        for _path, record, error, seconds in analyzer.analyze_many(files):
+        for _path, _record, error, seconds in analyzer.analyze_many(files):
             if error is not None:
                 raise SystemExit(f"unexpected failure on {_path}: {error}")
             count += 1
@@ -93,7 +93,8 @@ def main() -> None:
     print(f"files: {count} ({len(files) // args.repeat} clips x {args.repeat}), frames: {frames}, "
           f"cores: {os.cpu_count()}, device: {settings.torch_device}")
     print(f"model load: {load_s:.1f} s (once per process, excluded)")
-    print("stage seconds (summed over files, overlapping): " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(stages.items())))
+    summed = ", ".join(f"{k} {v:.2f}" for k, v in sorted(stages.items()))
+    print(f"stage seconds (summed over files, overlapping): {summed}")
     parts = ", ".join(f"{k} {v:.2f}" for k, v in sorted(inference.items()))
     print(f"inference only: {inference_s:.2f} s ({parts}; CLIP {frames / inference['clip']:.1f} frames/s)")
     print(f"end to end:     {e2e_s:.2f} s ({count / e2e_s:.2f} videos/s)")

@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from extractors.audio import AudioExtractor
     from extractors.text import TextExtractor
     from extractors.visual import VisualExtractor
+    from service.api.workers import WorkerPool
     from service.pipeline import Analyzer
     from service.recommend import Recommender
     from service.storage import Store
-    from service.workers import WorkerPool
 
 
 class Components:
@@ -94,7 +94,7 @@ class Components:
         return Recommender(store or self.store(), self.settings, text=text, visual=visual)
 
     def worker_pool(self) -> WorkerPool:
-        from service.workers import WorkerPool
+        from service.api.workers import WorkerPool
 
         s = self.settings
         return WorkerPool(s, s.workers, s.job_timeout_s, s.worker_max_jobs, s.worker_memory_mb)

@@ -10,9 +10,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.helpers import SAMPLE_MEDIA, TINY_CLIP_CONFIG  # noqa: E402
+from tests.helpers import SAMPLE_MEDIA, TINY_CLIP_CONFIG
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -26,6 +26,7 @@ serve: install
 	REELSENSE_API_KEYS=$${REELSENSE_API_KEYS:-demo} $(BIN)/reelsense serve --index sample_media
 
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: install

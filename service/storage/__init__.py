@@ -1,17 +1,33 @@
 """SQLite storage: one `Store` per connection, its methods grouped by entity (videos, events, users, fitted)."""
 from __future__ import annotations
 
+from pathlib import Path
+
+from service.storage.counters import DEFAULT_HALF_LIFE_DAYS
 from service.storage.events import EventTable
 from service.storage.fitted import FittedTable
 from service.storage.users import UserTable
+from service.storage.userstate import UserStateTable
 from service.storage.videos import VideoTable
 
+SERVING_SCHEMA = 2  # the migration that added slots, counters and user state
 
-class Store(VideoTable, EventTable, UserTable, FittedTable):
-    """The store of one embedding space: videos with their features, events, users, fitted parameters.
 
-    One connection per Store; share a Store between threads only behind its lock (the API keeps one per thread).
+class Store(VideoTable, EventTable, UserTable, UserStateTable, FittedTable):
+    """The store of one embedding space: videos with their features, events, users, serving state, fitted
+    parameters.
+
+    One connection per Store; share a Store between threads only behind its lock (the API and the recommender
+    keep one per thread).
     """
+
+    def __init__(self, path: str | Path, timeout_s: float = 30.0,
+                 counters_half_life_days: float = DEFAULT_HALF_LIFE_DAYS):
+        super().__init__(path, timeout_s)
+        self.half_life_days = counters_half_life_days
+        if 0 < self.migrated_from < SERVING_SCHEMA:  # an older store: derive the serving state once
+            self.backfill_ranking()
+            self.rebuild_counters()
 
 
 __all__ = ["Store"]

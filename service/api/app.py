@@ -21,7 +21,7 @@ from service.api.jobs import JobRegistry
 from service.api.metrics import Metrics
 from service.api.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
 from service.api.routes import api_router
-from service.api.state import LockedRecommender, ThreadLocalStore
+from service.api.state import ThreadLocalStore
 from service.config import Settings
 from service.factory import Components
 
@@ -45,14 +45,16 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
         state.pool = components.worker_pool()
         if start_workers:
             state.pool.start()
-        state.recommender = LockedRecommender(await run_in_threadpool(load_recommender, components))
+        state.recommender = await run_in_threadpool(load_recommender, components)
         state.ingest = Ingest(settings, state.store, state.pool, state.recommender, state.metrics, state.jobs)
         if index_folder is not None and start_workers:
             index_folder_in_background(Path(index_folder), settings, state.pool, state.recommender)
         yield
         state.pool.close()
+        await run_in_threadpool(state.recommender.save_index)  # a restart loads it instead of rebuilding
         state.store.close()
         state.recommender.close()
+        state.recommender.store.close()
 
     app = FastAPI(title="reelsense", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -74,5 +76,5 @@ def load_recommender(components: Components):
     recommender = components.recommender()
     if recommender.text is not None:
         _ = recommender.text.categories  # embed the taxonomy prototypes now, not on the first feed request
-    recommender.catalogue()  # and build the index over what is already stored
+    recommender.cold.current(recommender.catalogue())  # load the index and the cold-start pools now
     return recommender

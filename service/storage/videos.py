@@ -114,23 +114,39 @@ class VideoTable(Database):
     # -- writing ---------------------------------------------------------------------------------
     def add(self, record: VideoRecord) -> bool:
         """Store a record atomically; False (and no change) when the same content is already stored."""
-        self.check_space(record.space_id)
+        return self.add_many([record]) == 1
+
+    def add_many(self, records: list[VideoRecord]) -> int:
+        """Store records in one transaction, skipping ids already stored; how many were added. Records of
+        another embedding space than the store's are refused (SpaceMismatchError) and nothing is stored."""
+        spaces = {r.space_id for r in records}
+        for space in spaces:
+            self.check_space(space)
+        if len(spaces) > 1:
+            raise SpaceMismatchError(f"the records mix embedding spaces {sorted({r.space_id for r in records})}; "
+                                     "vectors of different spaces are never compared")
+        added = 0
         with self.transaction():
-            if self.has(record.id):
-                return False
-            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (record.space_id,))
-            self.conn.execute(
-                "INSERT INTO videos VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    record.id, record.path, record.title, record.description, json.dumps(record.hashtags),
-                    record.creator, record.duration_s, json.dumps(record.info), json.dumps(record.fused.weights),
-                    record.space_id, to_blob(record.fused.vector), json.dumps(record.warnings),
-                    record.created_at or time.time(),
-                ),
-            )
-            self._insert_features(record)
-            self._insert_ranking(record)
-        return True
+            for record in records:
+                if self.has(record.id):
+                    continue
+                self._insert(record)
+                added += 1
+        return added
+
+    def _insert(self, record: VideoRecord) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (record.space_id,))
+        self.conn.execute(
+            "INSERT INTO videos VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                record.id, record.path, record.title, record.description, json.dumps(record.hashtags),
+                record.creator, record.duration_s, json.dumps(record.info), json.dumps(record.fused.weights),
+                record.space_id, to_blob(record.fused.vector), json.dumps(record.warnings),
+                record.created_at or time.time(),
+            ),
+        )
+        self._insert_features(record)
+        self._insert_ranking(record)
 
     def delete(self, video_id: str) -> bool:
         """Delete a video with its features, events and counters; users who had touched it get their state
@@ -163,7 +179,7 @@ class VideoTable(Database):
                 )
                 self.conn.execute("DELETE FROM modality_features WHERE video_id=?", (r.id,))
                 self._insert_features(r)
-                tags, category = ranking_tags(t.to_dict() for t in r.tags)
+                tags, category = ranking_tags(_feature_tags(r))
                 self.conn.execute("UPDATE video_ranking SET tags=?, category=? WHERE video_id=?",
                                   (json.dumps(tags), category, r.id))
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (spaces.pop(),))
@@ -176,7 +192,7 @@ class VideoTable(Database):
     # -- row <-> record ----------------------------------------------------------------------------
     def _insert_ranking(self, record: VideoRecord) -> None:
         """The slot (index label) and the ranking tags and category, computed once here."""
-        tags, category = ranking_tags(t.to_dict() for t in record.tags)
+        tags, category = ranking_tags(_feature_tags(record))
         self.conn.execute("INSERT INTO video_ranking(video_id, category, tags) VALUES (?,?,?)",
                           (record.id, category, json.dumps(tags)))
         self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('dims', ?)", (json.dumps(record.fused.dims),))
@@ -212,3 +228,8 @@ class VideoTable(Database):
         fused_vec = FusedVector(from_blob(fused), json.loads(weights), dims)
         return VideoRecord(vid, path, title, description, json.loads(hashtags), creator, json.loads(info), features,
                            fused_vec, space_id, json.loads(warnings), created_at)
+
+
+def _feature_tags(record: VideoRecord) -> list[dict]:
+    """Tags in modality order (text, visual, audio as stored), so equal weights keep a stable, meaningful order."""
+    return [t.to_dict() for f in record.features.values() for t in f.tags]

@@ -7,6 +7,7 @@ kept for readers that want one list.
 """
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def record_from_row(row: dict[str, Any]) -> VideoRecord:
     """The record of one Parquet row (as `pyarrow` gives it with `to_pylist`)."""
     features, dims = {}, {}
     for m in MODALITIES:
-        vector = np.asarray(row[f"{m}_vector"] or [], np.float32)
+        vector = np.asarray([] if row[f"{m}_vector"] is None else row[f"{m}_vector"], np.float32)
         dims[m] = int(vector.size)
         if vector.size:
             tags = [Tag(t["label"], t["score"], t["source"]) for t in row.get(f"{m}_tags") or []]
@@ -93,8 +94,27 @@ def parquet_files(path: Path) -> list[Path]:
     return sorted(path.glob("*.parquet")) if path.is_dir() else [path]
 
 
+VECTOR_COLUMNS = ("fused_vector", *(f"{m}_vector" for m in MODALITIES))
+
+
 def read_records(path: Path, chunk: int = 2000):
     """Lists of at most `chunk` records from a file or a folder of shards, streamed (never all in memory)."""
     for file in parquet_files(path):
         for batch in pq.ParquetFile(file).iter_batches(batch_size=chunk):
-            yield [record_from_row(row) for row in batch.to_pylist()]
+            yield records_of(batch)
+
+
+def records_of(batch: pa.RecordBatch) -> list[VideoRecord]:
+    """Records of one batch; vector columns go to numpy whole rather than through Python lists."""
+    vectors = {name: _rows(batch.column(name)) for name in VECTOR_COLUMNS}
+    rows = batch.drop_columns(list(VECTOR_COLUMNS)).to_pylist()
+    for i, row in enumerate(rows):
+        for name, values in vectors.items():
+            row[name] = values[i]
+    return [record_from_row(row) for row in rows]
+
+
+def _rows(column: pa.ListArray) -> list[np.ndarray]:
+    offsets = column.offsets.to_numpy()
+    values = column.values.to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    return [values[a:b] for a, b in itertools.pairwise(offsets)]

@@ -21,6 +21,8 @@ from service.recommend.ranking import Caps, mmr, negative_penalty
 
 STATED_TAG_BOOST = 0.5  # cold-start users: weight of a stated category match next to the popularity prior
 FRESH_SCAN_MAX = 20_000  # created_after: score every newer video exactly up to this many, else filter a search
+MMR_POOL = 100  # diversification looks at this many of the best candidates
+EXPLORE_POOL = 256  # exploration scores the exploring candidates and this many of the newest exploring videos
 
 
 @dataclass
@@ -49,7 +51,8 @@ class Feed:
         wanted = round(k * s.exploration_share) if s.exploration_share > 0 else 0
         n_explore = min(wanted, len(explore_pool))
         lam = s.mmr_lambda if diversity is None else 1.0 - diversity
-        chosen = mmr(self.cat, candidates.rows, candidates.rel, k - n_explore, lam,
+        top = slice(0, max(MMR_POOL, k))  # candidates are sorted by relevance
+        chosen = mmr(self.cat, candidates.rows[top], candidates.rel[top], k - n_explore, lam,
                      Caps(s.max_per_category, s.max_per_creator))
         picked = [(int(candidates.rows[j]), float(candidates.rel[j]), float(candidates.penalty[j]), candidates.reason)
                   for j in chosen]
@@ -121,7 +124,8 @@ class Feed:
             return np.zeros(0, np.int64)
         if self.pools is None:
             self.pools, self.recent = self.cold.current(self.cat)
-        rows = self._allowed(np.unique(np.concatenate([candidates, self.pools.exploring, self.recent])))
+        newest = self.pools.exploring[:EXPLORE_POOL]
+        rows = self._allowed(np.unique(np.concatenate([candidates, newest, self.recent[-EXPLORE_POOL:]])))
         _, status = stages_of(self.cat.cols.exposures[rows], self.cat.cols.engaged[rows], self.settings.exposure)
         return rows[status == 0]
 

@@ -134,9 +134,10 @@ class ExactIndex:
 
     def search(self, query: np.ndarray, k: int) -> Hits:
         end = self.vectors.end
-        live = np.flatnonzero(self.vectors.alive[:end])
-        scores = self.vectors.matrix[live].astype(np.float32, copy=False) @ np.asarray(query, np.float32)
-        return _top(scores, live, k)
+        alive = self.vectors.alive[:end]
+        scores = self.vectors.matrix[:end] @ np.asarray(query, np.float32)  # a view: no copy of the matrix
+        live = np.flatnonzero(alive)
+        return _top(scores[live], live, k)
 
 
 class HnswIndex:

@@ -26,17 +26,23 @@ def negative_penalty(profile: UserProfile, cat: Catalogue, rows: np.ndarray, str
         vectors = cat.rows(rows) if vectors is None else vectors
         out += np.maximum(vectors @ profile.negative.vector, 0.0)
     if profile.negative_tags:
-        out += np.array([profile.negative_tags.get(cat.category(i), 0.0) for i in rows])
+        by_code = np.zeros(len(cat.categories))
+        for label, weight in profile.negative_tags.items():
+            code = cat.category_code(label)
+            if code >= 0:
+                by_code[code] = weight
+        out += by_code[cat.cols.category[rows]]
     return strength * out
 
 
-def mmr(cat: Catalogue, rows: np.ndarray, rel: np.ndarray, n: int, lam: float, caps: Caps) -> list[int]:
+def mmr(cat: Catalogue, rows: np.ndarray, rel: np.ndarray, n: int, lam: float, caps: Caps,
+        vecs: np.ndarray | None = None) -> list[int]:
     """Maximal marginal relevance with per-category and per-creator caps (relaxed if they starve the feed).
 
     Returns positions into `rows`, in feed order."""
     if n <= 0 or len(rows) == 0:
         return []
-    vecs = cat.rows(rows)
+    vecs = cat.rows(rows) if vecs is None else vecs
     sims = vecs @ vecs.T
     categories = cat.cols.category[rows]
     creators = cat.cols.creator[rows]

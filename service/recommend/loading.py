@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import time
 from pathlib import Path
@@ -41,7 +42,7 @@ def _meta(store: Store, settings: Settings, dims: dict[str, int]) -> dict:
 
 
 def load_catalogue(store: Store, settings: Settings, prototypes: np.ndarray | None = None,
-                   build_threads: int = 1) -> Catalogue:
+                   build_threads: int = os.cpu_count() or 1) -> Catalogue:
     """The catalogue of every stored video: from the saved index when it is valid, else built from the store."""
     dims = store.dims()
     if dims is None:

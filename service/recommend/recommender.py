@@ -153,8 +153,12 @@ class Recommender:
         return self.user_profile(user_id).to_dict()
 
     def refresh(self, user_id: str) -> None:
-        """Delete the user's history, state and stated interests: the next feed is cold-start again."""
-        self.db().delete_user(user_id)
+        """Delete the user's history, state and stated interests: the next feed is cold-start again; their
+        events leave the per-video counters too."""
+        db = self.db()
+        videos = {e[1] for e in db.events(user_id)}
+        db.delete_user(user_id)
+        self.counters_changed(videos)
 
     def rebuild_user(self, user_id: str) -> None:
         """Rebuild the user's state from their events (recovery; the next read does it for a stale state)."""

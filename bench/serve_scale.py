@@ -171,33 +171,39 @@ def post_events(base: str, n: int, videos: int, users: int, posters: int = 8) ->
 
 
 def query_load(base: str, videos: int, users: int, clients: int, requests: int) -> dict[str, list[float]]:
-    """`clients` concurrent clients, each `requests` requests: warm feed, cold feed, search, similar in turn."""
+    """Three rounds of `clients` concurrent clients x `requests` requests: feeds (warm and cold users in turn),
+    then search, then similar; one kind at a time, so a costly kind (search encodes the query with MiniLM and
+    CLIP's text tower) does not hide the others' latency on two cores."""
     import httpx
 
-    def client(n: int) -> dict[str, list[float]]:
+    def request(kind: str, n: int, r: int, rng: np.random.Generator) -> tuple[str, dict]:
+        if kind == "feed":
+            warm = r % 2 == 0
+            user = f"user{rng.integers(0, users)}" if warm else f"cold{n}x{r}"
+            return f"/users/{user}/recommendations", {"k": 10}
+        if kind == "search":
+            return "/search", {"q": QUERIES[rng.integers(0, len(QUERIES))], "k": 10}
+        return f"/videos/{video_id(int(rng.integers(0, videos)))}/similar", {"k": 10}
+
+    def client(kind: str, n: int) -> dict[str, list[float]]:
         rng = np.random.default_rng(1000 + n)
-        out: dict[str, list[float]] = {"feed warm": [], "feed cold": [], "search": [], "similar": []}
-        kinds = list(out)
+        out: dict[str, list[float]] = {}
         with httpx.Client(base_url=base, timeout=120) as http:
             for r in range(requests):
-                kind = kinds[r % 4]
-                url, params = {
-                    "feed warm": (f"/users/user{rng.integers(0, users)}/recommendations", {"k": 10}),
-                    "feed cold": (f"/users/cold{n}x{r}/recommendations", {"k": 10}),
-                    "search": ("/search", {"q": QUERIES[rng.integers(0, len(QUERIES))], "k": 10}),
-                    "similar": (f"/videos/{video_id(int(rng.integers(0, videos)))}/similar", {"k": 10}),
-                }[kind]
+                url, params = request(kind, n, r, rng)
+                name = kind if kind != "feed" else ("feed warm" if r % 2 == 0 else "feed cold")
                 started = time.perf_counter()
                 resp = http.get(url, params=params)
-                out[kind].append((time.perf_counter() - started) * 1000)
+                out.setdefault(name, []).append((time.perf_counter() - started) * 1000)
                 assert resp.status_code == 200 and resp.json()["items"], resp.text
         return out
 
     merged: dict[str, list[float]] = {}
-    with ThreadPoolExecutor(clients) as pool:
-        for part in pool.map(client, range(clients)):
-            for kind, values in part.items():
-                merged.setdefault(kind, []).extend(values)
+    for kind in ("feed", "search", "similar"):
+        with ThreadPoolExecutor(clients) as pool:
+            for part in pool.map(lambda n, kind=kind: client(kind, n), range(clients)):
+                for name, values in part.items():
+                    merged.setdefault(name, []).extend(values)
     return merged
 
 

@@ -81,6 +81,9 @@ def load_recommender(components: Components):
     """The recommender with its own Store connection, warmed so the first feed request pays no start-up cost."""
     recommender = components.recommender()
     if recommender.text is not None:
+        import torch
+
+        torch.set_num_threads(1)  # one thread per request encoding a query: requests already run in parallel
         _ = recommender.text.categories  # embed the taxonomy prototypes now, not on the first feed request
     recommender.cold.current(recommender.catalogue())  # load the index and the cold-start pools now
     return recommender

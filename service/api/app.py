@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
         # Requests run in parallel threads: a multi-threaded BLAS inside each one only oversubscribes the cores
         # (measured: a feed's matrix products took 5x longer with OpenBLAS's default threads under load).
         blas = threadpool_limits(limits=1, user_api="blas")
+        torch_threads = _one_torch_thread()
         state = app.state
         components = Components(settings)
         state.store = ThreadLocalStore(components.store)
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
         state.recommender.close()
         state.recommender.store.close()
         blas.restore_original_limits()
+        _one_torch_thread(torch_threads)
 
     app = FastAPI(title="reelsense", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -77,13 +79,20 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
     return app
 
 
+def _one_torch_thread(restore: int | None = None) -> int:
+    """Query encoding (search, stated interests) in one torch thread per request, as requests already run in
+    parallel; returns the previous count (and sets `restore` instead when given, at shutdown)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(restore or 1)
+    return previous
+
+
 def load_recommender(components: Components):
     """The recommender with its own Store connection, warmed so the first feed request pays no start-up cost."""
     recommender = components.recommender()
     if recommender.text is not None:
-        import torch
-
-        torch.set_num_threads(1)  # one thread per request encoding a query: requests already run in parallel
         _ = recommender.text.categories  # embed the taxonomy prototypes now, not on the first feed request
     recommender.cold.current(recommender.catalogue())  # load the index and the cold-start pools now
     return recommender

@@ -44,7 +44,8 @@ class UserProfile:
 
     def to_dict(self, top: int = 10) -> dict[str, Any]:
         def tags(d: dict[str, float]) -> list[dict]:
-            return [{"label": k, "weight": round(v, 4)} for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:top]]
+            ranked = sorted(((round(v, 4), k) for k, v in d.items()), key=lambda wk: (-wk[0], wk[1]))  # ties by label
+            return [{"label": k, "weight": w} for w, k in ranked[:top]]
 
         return {
             "user_id": self.user_id,

@@ -236,7 +236,7 @@ def report_queries(label: str, lat: dict[str, list[float]], target_ms: float) ->
     for kind, values in lat.items():
         target = f"p99 <= {target_ms:.0f} ms" if kind.startswith("feed") else "(no target)"
         ok = "" if not kind.startswith("feed") else ("  OK" if pct(values, 99) <= target_ms else "  MISS")
-        print(f"  {label:<16} {kind:<10} n={len(values):<5} p50 {pct(values, 50):7.1f} ms  p99 "
+        print(f"  {label:<22} {kind:<10} n={len(values):<5} p50 {pct(values, 50):7.1f} ms  p99 "
               f"{pct(values, 99):7.1f} ms   target {target}{ok}", flush=True)
 
 
@@ -283,8 +283,10 @@ def serve(args, db: Path, env: dict[str, str], http_events: int, target_ms: floa
         print(f"  upload (analysed in a worker) {upload_s:.2f} s, stored -> visible in feed and similar "
               f"{visible_s * 1000:.0f} ms   target visible <= {TARGETS['visible_s']:g} s"
               f"{'  OK' if visible_s <= TARGETS['visible_s'] else '  MISS'}", flush=True)
-    report_queries(f"{args.events / 1e6:g}M events", query_load(server.base, args.videos, args.users,
-                                                              args.clients, args.requests), target_ms)
+    label = f"{args.events / 1e6:g}M events"
+    report_queries(f"{label}, 1 client", query_load(server.base, args.videos, args.users, 1, 100), target_ms)
+    report_queries(f"{label}, {args.clients} clients", query_load(server.base, args.videos, args.users,
+                                                                  args.clients, args.requests), target_ms)
     rss = server.peak_rss_gb()
     server.stop()
     return rss
@@ -297,8 +299,10 @@ def serve_more(args, db: Path, env: dict[str, str], target_ms: float) -> tuple[f
     server = Server(db, env)
     print(f"  server restarted (saved index) in {server.ready_s:.1f} s", flush=True)
     total = (args.events + args.more_events) / 1e6
-    report_queries(f"{total:g}M events", query_load(server.base, args.videos, args.users, args.clients,
-                                                    args.requests), target_ms)
+    report_queries(f"{total:g}M events, 1 client", query_load(server.base, args.videos, args.users, 1, 100),
+                   target_ms)
+    report_queries(f"{total:g}M events, {args.clients} clients", query_load(server.base, args.videos, args.users,
+                                                                            args.clients, args.requests), target_ms)
     rss = server.peak_rss_gb()
     server.stop()
     return rss

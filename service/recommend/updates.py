@@ -19,9 +19,11 @@ from service.storage.counters import decay
 from service.storage.userstate import (
     VideoSignalRow,
     forget_state,
-    read_state,
-    read_video_signals,
+    read_signal_pairs,
+    read_states,
+    write_signal_pairs,
     write_state,
+    write_states,
     write_video_signals,
 )
 
@@ -60,40 +62,50 @@ def _apply_video(state: UserState, row: VideoSignalRow, units: VideoUnits | None
 
 
 def apply_events(conn: sqlite3.Connection, rows: list[tuple], settings: Settings) -> None:
-    """Bring the state of every user in `rows` up to date (inside the transaction storing `rows`)."""
+    """Bring the state of every user in `rows` up to date (inside the transaction storing `rows`); the batch's
+    states and (user, video) rows are read and written in a few statements, not a few per user."""
     dims = _dims(conn)
     half_life_s = settings.profile_half_life_days * 86400.0
     key = settings_key(settings)
     units = load_units(conn, {r[1] for r in rows}, dims)
-    by_user: dict[str, list[tuple]] = {}
+    by_user: dict[str, dict[str, list[tuple]]] = {}
     for r in rows:
-        by_user.setdefault(r[0], []).append(r)
-    for user, events in by_user.items():
-        stored = read_state(conn, user)
-        if stored is None or stored.stale or stored.settings_key != key:
-            rebuild(conn, user, settings, dims)  # the events just inserted are part of it
-            continue
-        state = UserState.from_row(stored)
+        by_user.setdefault(r[0], {}).setdefault(r[1], []).append(r)
+    stored = read_states(conn, list(by_user))
+    fresh = {u for u, row in stored.items() if not row.stale and row.settings_key == key}
+    for user in by_user.keys() - fresh:
+        rebuild(conn, user, settings, dims)  # the events just inserted are part of it
+    pairs = [(u, v) for u in fresh for v in by_user[u]]
+    signals = read_signal_pairs(conn, pairs)
+    states, written = {}, {}
+    for user in fresh:
+        state = UserState.from_row(stored[user])
+        events = [e for video_events in by_user[user].values() for e in video_events]
         state.rescale(max(state.ref_ts, max(e[3] for e in events)), half_life_s)
-        by_video: dict[str, list[tuple]] = {}
-        for e in events:
-            by_video.setdefault(e[1], []).append(e)
-        signals = read_video_signals(conn, user, sorted(by_video))
-        for vid, video_events in by_video.items():
-            row = signals.get(vid) or VideoSignalRow(0.0, None, state.ref_ts, False, 0)
-            f = decay(state.ref_ts - row.ref_ts, half_life_s)
-            row = VideoSignalRow(row.signal * f, None if row.floor is None else row.floor * f, state.ref_ts,
-                                 row.seen, row.applied)
-            if row.applied:  # take the old contribution out
-                state.add(effective(row), units[vid], sign=-1)
-                state.engaged -= row.applied == 1
-            for e in video_events:
-                _fold_into(row, e, state.ref_ts, settings, half_life_s)
-            _apply_video(state, row, units.get(vid))
-            signals[vid] = row
+        for vid, video_events in by_user[user].items():
+            written[(user, vid)] = _update_video(state, signals.get((user, vid)), video_events, units, settings,
+                                                 half_life_s)
         _count(state, events)
-        write_state(conn, user, state.to_row(key))
-        write_video_signals(conn, user, {v: signals[v] for v in by_video})
+        states[user] = state.to_row(key)
+    write_states(conn, states)
+    write_signal_pairs(conn, written)
+
+
+def _update_video(state: UserState, row: VideoSignalRow | None, events: list[tuple],
+                  units: dict[str, VideoUnits], settings: Settings, half_life_s: float) -> VideoSignalRow:
+    """Take a video's old contribution out of the user's sums, fold its new events in, put it back."""
+    vid = events[0][1]
+    row = row or VideoSignalRow(0.0, None, state.ref_ts, False, 0)
+    f = decay(state.ref_ts - row.ref_ts, half_life_s)
+    row = VideoSignalRow(row.signal * f, None if row.floor is None else row.floor * f, state.ref_ts, row.seen,
+                         row.applied)
+    if row.applied:
+        state.add(effective(row), units[vid], sign=-1)
+        state.engaged -= row.applied == 1
+    for e in events:
+        _fold_into(row, e, state.ref_ts, settings, half_life_s)
+    _apply_video(state, row, units.get(vid))
+    return row
 
 
 def fold_events(events: list[tuple], units: dict[str, VideoUnits], dim: int, settings: Settings

@@ -34,9 +34,47 @@ def read_state(conn: sqlite3.Connection, user_id: str) -> StateRow | None:
     return StateRow(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
 
 
+def read_states(conn: sqlite3.Connection, user_ids: list[str]) -> dict[str, StateRow]:
+    """Many users' states in few statements (an event batch touches hundreds of users)."""
+    out = {}
+    for part in _chunks(user_ids, 500):
+        for r in conn.execute("SELECT user_id, ref_ts, vectors, scalars, settings_key, stale FROM user_state "
+                              f"WHERE user_id IN ({','.join('?' * len(part))})", part):
+            out[r[0]] = StateRow(r[1], r[2], r[3], r[4], bool(r[5]))
+    return out
+
+
 def write_state(conn: sqlite3.Connection, user_id: str, row: StateRow) -> None:
-    conn.execute("INSERT OR REPLACE INTO user_state(user_id, ref_ts, vectors, scalars, settings_key, stale) "
-                 "VALUES (?,?,?,?,?,0)", (user_id, row.ref_ts, row.vectors, row.scalars, row.settings_key))
+    write_states(conn, {user_id: row})
+
+
+def write_states(conn: sqlite3.Connection, rows: dict[str, StateRow]) -> None:
+    conn.executemany("INSERT OR REPLACE INTO user_state(user_id, ref_ts, vectors, scalars, settings_key, stale) "
+                     "VALUES (?,?,?,?,?,0)",
+                     [(u, r.ref_ts, r.vectors, r.scalars, r.settings_key) for u, r in rows.items()])
+
+
+def read_signal_pairs(conn: sqlite3.Connection, pairs: list[tuple[str, str]]
+                      ) -> dict[tuple[str, str], VideoSignalRow]:
+    """(user, video) rows for many pairs at once."""
+    out = {}
+    for part in _chunks(pairs, 400):
+        values = ",".join("(?,?)" for _ in part)
+        for r in conn.execute("SELECT user_id, video_id, signal, floor, ref_ts, seen, applied FROM user_videos "
+                              f"WHERE (user_id, video_id) IN (VALUES {values})", [x for pair in part for x in pair]):
+            out[(r[0], r[1])] = VideoSignalRow(r[2], r[3], r[4], bool(r[5]), r[6])
+    return out
+
+
+def write_signal_pairs(conn: sqlite3.Connection, rows: dict[tuple[str, str], VideoSignalRow]) -> None:
+    conn.executemany("INSERT OR REPLACE INTO user_videos(user_id, video_id, signal, floor, ref_ts, seen, applied) "
+                     "VALUES (?,?,?,?,?,?,?)",
+                     [(u, v, r.signal, r.floor, r.ref_ts, int(r.seen), r.applied) for (u, v), r in rows.items()])
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def read_video_signals(conn: sqlite3.Connection, user_id: str,

@@ -56,13 +56,14 @@ def write_states(conn: sqlite3.Connection, rows: dict[str, StateRow]) -> None:
 
 def read_signal_pairs(conn: sqlite3.Connection, pairs: list[tuple[str, str]]
                       ) -> dict[tuple[str, str], VideoSignalRow]:
-    """(user, video) rows for many pairs at once."""
+    """(user, video) rows for many pairs: one indexed statement per user (a row-value IN list would scan)."""
+    by_user: dict[str, list[str]] = {}
+    for user, video in pairs:
+        by_user.setdefault(user, []).append(video)
     out = {}
-    for part in _chunks(pairs, 400):
-        values = ",".join("(?,?)" for _ in part)
-        for r in conn.execute("SELECT user_id, video_id, signal, floor, ref_ts, seen, applied FROM user_videos "
-                              f"WHERE (user_id, video_id) IN (VALUES {values})", [x for pair in part for x in pair]):
-            out[(r[0], r[1])] = VideoSignalRow(r[2], r[3], r[4], bool(r[5]), r[6])
+    for user, videos in by_user.items():
+        for vid, row in read_video_signals(conn, user, videos).items():
+            out[(user, vid)] = row
     return out
 
 

@@ -1,4 +1,4 @@
-"""The FastAPI app: tag uploads, record events, recommend, search, and the web page at `/`. Errors are {"error": {"code", "message"}}.
+"""The FastAPI app: tag uploads, record events, recommend, search; the web page at `/`. Errors are {"error": ...}.
 
 `create_app` wires what the routes (`service.api.routes`) depend on: at startup the lifespan builds one store
 connection per thread, the worker pool that decodes and analyses uploads in resource-limited processes, and the

@@ -1,4 +1,5 @@
-"""The FastAPI app: tag uploads, record events, recommend, search; the web page at `/`. Errors are {"error": ...}.
+"""The FastAPI app: tag uploads, record events, recommend, search. Errors are {"error": {"code", "message"}}.
+The web page at `/` (service/api/static) calls the same API.
 
 `create_app` wires what the routes (`service.api.routes`) depend on: at startup the lifespan builds one store
 connection per thread, the worker pool that decodes and analyses uploads in resource-limited processes, and the

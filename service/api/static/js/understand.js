@@ -158,6 +158,7 @@ export async function openVideo(id) {
   hideError(error);
   try {
     showReport(await getVideo(id, { fresh: true }), null);
+    $("upload-box").open = false; // the report leads; the upload form is one click away
     $("report").scrollIntoView({ block: "start" });
   } catch (err) {
     showError(error, err);

@@ -7,6 +7,7 @@ Without a Chromium (Debian's `chromium` package) or the playwright package these
 """
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import tempfile
@@ -112,6 +113,19 @@ def card_ids(page: Page, list_id: str) -> list[str]:
     return page.eval_on_selector_all(f"#{list_id} .video-card", "cards => cards.map(c => c.dataset.videoId)")
 
 
+def drop_file(page: Page, selector: str, path: Path) -> None:
+    """Drag a file from outside the browser onto an element: dragenter, dragover and drop carrying the file."""
+    page.evaluate("""([selector, name, data]) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], name, { type: "video/mp4" }));
+        const target = document.querySelector(selector);
+        for (const type of ["dragenter", "dragover", "drop"]) {
+            target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+        }
+    }""", [selector, path.name, base64.b64encode(path.read_bytes()).decode()])
+
+
 def images_loaded(page: Page, selector: str) -> bool:
     return page.eval_on_selector_all(selector, "imgs => imgs.length > 0 && imgs.every(i => i.complete && "
                                                "i.naturalWidth > 0)")
@@ -120,7 +134,8 @@ def images_loaded(page: Page, selector: str) -> bool:
 def test_an_uploaded_clip_shows_its_frames_cuts_tags_and_sound(browser, site):
     page = browser.open("understand")
     words = sidecar(UPLOADED)
-    page.set_input_files("#file", str(SAMPLE_MEDIA / f"{UPLOADED}.mp4"))
+    drop_file(page, "#drop", SAMPLE_MEDIA / f"{UPLOADED}.mp4")
+    assert page.text_content("#file-name").startswith(f"{UPLOADED}.mp4")
     page.fill("#upload-form [name=title]", words["title"])
     page.fill("#upload-form [name=hashtags]", " ".join(words["hashtags"]))
     page.click("#upload-button")

@@ -125,7 +125,8 @@ function audioCard(video) {
   const a = video.stats.audio || {};
   const body = [];
   if (a.bpm === undefined) {
-    body.push(h("p", { class: "muted", text: "No audio track, or too short to measure." }));
+    const why = a.absent_reason ? `: ${a.absent_reason}` : " (no audio track, or too short to measure)";
+    body.push(h("p", { class: "muted", text: `No sound analysed${why}.` }));
   } else {
     const facts = [
       ["Tempo", `${number(a.bpm, 0)} BPM`, `confidence ${percent(a.tempo_confidence)}`],
@@ -154,7 +155,8 @@ function onscreenCard(video) {
       h("span", { class: "time", text: clock(line.time_s) }), h("q", { text: line.text }),
       h("small", { text: `${percent(line.score)} sure` }))));
   } else if (v.ocr) {
-    body = h("p", { class: "muted", text: `No text found in the ${v.ocr.frames_read} frames read.` });
+    const frames = v.ocr.frames_read === 1 ? "the 1 frame" : `the ${v.ocr.frames_read} frames`;
+    body = h("p", { class: "muted", text: `No text found in ${frames} read.` });
   } else {
     body = h("p", { class: "muted", text: "On-screen text reading is off on this server." });
   }
@@ -165,7 +167,7 @@ function onscreenCard(video) {
 function lookCard(video) {
   const v = video.stats.visual || {};
   const colours = (v.dominant_colours || []).map((c) => h("li", {},
-    h("span", { class: "colour", style: `background:${COLOURS[c.name] || c.name}`, "aria-hidden": "true" }),
+    h("span", { class: "colour", style: `background:${COLOURS[c.name] || "#999"}`, "aria-hidden": "true" }),
     `${c.name} ${percent(c.share)}`));
   const facts = [["Brightness", percent(v.brightness)], ["Colourfulness", percent(v.colourfulness)],
                  ["Motion", v.motion_level || "–"], ["Cuts per second", number(v.cuts_per_s, 2)],

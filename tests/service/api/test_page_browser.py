@@ -194,6 +194,7 @@ def test_liking_a_video_changes_the_feed_visibly(browser):
     moved = [vid for rank, vid in enumerate(after) if vid not in before or before.index(vid) != rank]
     assert page.locator("#feed .change").count() == len(moved)  # a badge on every card that moved or is new
     assert "left the feed" in page.text_content("#feed-change")
+    assert page.evaluate("document.activeElement.id") == "feed-change"  # the keyboard goes on from the news
     assert "like 1" in page.locator("#profile .chips li").all_text_contents()
     assert images_loaded(page, "#feed .thumb img")
     browser.screenshot("feed")

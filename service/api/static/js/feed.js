@@ -97,7 +97,9 @@ function cardActions() {
 async function act(action, item, video, { error, button }) {
   const event = { user_id: state.user, video_id: item.video_id, type: action.name, ...(action.extra ? action.extra(video) : {}) };
   const done = await guarded(button, error, () => api("POST", "/events", { body: { events: [event] } }));
-  if (done) await loadFeed(`You ${action.verb} “${video ? video.title : item.video_id.slice(0, 8)}”.`);
+  if (!done) return;
+  await loadFeed(`You ${action.verb} “${video ? video.title : item.video_id.slice(0, 8)}”.`);
+  $("feed-change").focus(); // the card that had focus is gone: keyboard users continue from the news of the change
 }
 
 /** Fetch and draw the feed; `cause` (what the user just did) leads the sentence saying what changed. */

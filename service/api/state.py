@@ -49,6 +49,9 @@ class ThreadLocalStore:
     def delete(self, video_id: str) -> bool:
         return self.current().delete(video_id)
 
+    def frame_jpeg(self, video_id: str, index: int) -> bytes | None:
+        return self.current().frame_jpeg(video_id, index)
+
     def close(self) -> None:
         with self._lock:
             for store in self._all:

@@ -25,7 +25,8 @@ from extractors.visual.ocr import OnScreenText
 from service.config import Settings
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
 from service.pipeline.files import file_sha256
-from service.records import VideoRecord
+from service.pipeline.thumbnails import make_thumbnails
+from service.records import FrameThumbnail, VideoRecord
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class Prepared:
     seconds: dict[str, float]
     frame_stats: FrameStats | None = None
     onscreen: OnScreenText | None = None
+    thumbnails: list[FrameThumbnail] | None = None
 
 
 class Analyzer:
@@ -90,8 +92,11 @@ class Analyzer:
         t4 = time.perf_counter()
         text = self.text.extract(replace(meta, onscreen_text=onscreen.text) if onscreen else meta)
         t5 = time.perf_counter()
-        seconds = {"decode": t1 - t0, "frame_stats": t2 - t1, "ocr": t3 - t2, "audio": t4 - t3, "text": t5 - t4}
-        return Prepared(video_id, path, meta, media, text, audio, seconds, stats, onscreen)
+        thumbnails = make_thumbnails(media.frames, media.frame_times, self.settings.thumbnails)
+        t6 = time.perf_counter()
+        seconds = {"decode": t1 - t0, "frame_stats": t2 - t1, "ocr": t3 - t2, "audio": t4 - t3, "text": t5 - t4,
+                   "thumbnails": t6 - t5}
+        return Prepared(video_id, path, meta, media, text, audio, seconds, stats, onscreen, thumbnails)
 
     def finish(self, prepared: Prepared) -> VideoRecord:
         t0 = time.perf_counter()
@@ -117,6 +122,8 @@ class Analyzer:
             space_id=self.space_id,
             warnings=warnings,
             created_at=time.time(),
+            frames=prepared.thumbnails or [],
+            shot_starts=list(media.shot_starts),
         )
 
     def analyze(self, path: Path, meta: VideoMeta | None = None) -> VideoRecord:

@@ -63,4 +63,22 @@ MIGRATIONS: tuple[str, ...] = (
         fitted_at REAL NOT NULL
     )
     """,
+    # 2: frame thumbnails (small JPEGs of the sampled frames) and shot start times, written with the video
+    """
+    CREATE TABLE IF NOT EXISTS video_frames (
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        time_s REAL NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        jpeg BLOB NOT NULL,
+        PRIMARY KEY (video_id, idx)
+    );
+    CREATE TABLE IF NOT EXISTS video_shots (
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start_s REAL NOT NULL,
+        PRIMARY KEY (video_id, idx)
+    )
+    """,
 )

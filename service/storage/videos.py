@@ -9,10 +9,13 @@ from extractors.base import ModalityFeatures, Tag
 from service.errors import SpaceMismatchError
 from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord
-from service.storage.database import Database, from_blob, to_blob
+from service.storage.database import from_blob, to_blob
+from service.storage.frames import FrameTable
 
 
-class VideoTable(Database):
+class VideoTable(FrameTable):
+    """Videos with their per-modality features, frame thumbnails and shots; every write is one transaction."""
+
     # -- embedding space -------------------------------------------------------------------------
     @property
     def space_id(self) -> str | None:
@@ -79,6 +82,7 @@ class VideoTable(Database):
                 ),
             )
             self._insert_features(record)
+            self._write_frames(record)
         return True
 
     def delete(self, video_id: str) -> bool:
@@ -107,6 +111,7 @@ class VideoTable(Database):
                 )
                 self.conn.execute("DELETE FROM modality_features WHERE video_id=?", (r.id,))
                 self._insert_features(r)
+                self._write_frames(r)
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (spaces.pop(),))
 
     # -- row <-> record ----------------------------------------------------------------------------
@@ -130,5 +135,6 @@ class VideoTable(Database):
             features[m] = ModalityFeatures(m, vec, confidence, tag_list, json.loads(stats), model)
             dims[m] = vec.size
         fused_vec = FusedVector(from_blob(fused), json.loads(weights), dims)
+        frames, shots = self._frames_of(vid)
         return VideoRecord(vid, path, title, description, json.loads(hashtags), creator, json.loads(info), features,
-                           fused_vec, space_id, json.loads(warnings), created_at)
+                           fused_vec, space_id, json.loads(warnings), created_at, frames, shots)

@@ -63,4 +63,39 @@ MIGRATIONS: tuple[str, ...] = (
         fitted_at REAL NOT NULL
     )
     """,
+    # issue 17: audio fingerprints (sound ids) and picture hashes (re-uploads). Prints are keyed by an integer
+    # print_id so the hash postings stay small; a video's own hashes are kept in its row to delete its postings.
+    """
+    CREATE TABLE media_prints (
+        print_id INTEGER PRIMARY KEY,
+        video_id TEXT NOT NULL UNIQUE REFERENCES videos(id) ON DELETE CASCADE,
+        sound_version TEXT NOT NULL,
+        sound_hashes BLOB NOT NULL,
+        sound_times BLOB NOT NULL,
+        sound_seconds REAL NOT NULL,
+        sound_id TEXT,
+        sound_offset_s REAL,
+        sound_matched TEXT,
+        frame_version TEXT NOT NULL,
+        frame_hashes BLOB NOT NULL,
+        frame_times BLOB NOT NULL,
+        duplicate_of TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX media_prints_sound ON media_prints(sound_id, created_at);
+    CREATE INDEX media_prints_created ON media_prints(created_at);
+    CREATE INDEX media_prints_duplicate ON media_prints(duplicate_of);
+    CREATE TABLE sound_hashes (
+        hash INTEGER NOT NULL,
+        print_id INTEGER NOT NULL,
+        t INTEGER NOT NULL,
+        PRIMARY KEY (hash, print_id, t)
+    ) WITHOUT ROWID;
+    CREATE TABLE frame_bands (
+        band INTEGER NOT NULL,
+        print_id INTEGER NOT NULL,
+        PRIMARY KEY (band, print_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS events_ts ON events(ts)
+    """,
 )

@@ -9,10 +9,11 @@ from extractors.base import ModalityFeatures, Tag
 from service.errors import SpaceMismatchError
 from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord
-from service.storage.database import Database, from_blob, to_blob
+from service.storage.database import from_blob, to_blob
+from service.storage.prints import PrintTable
 
 
-class VideoTable(Database):
+class VideoTable(PrintTable):
     # -- embedding space -------------------------------------------------------------------------
     @property
     def space_id(self) -> str | None:
@@ -79,10 +80,12 @@ class VideoTable(Database):
                 ),
             )
             self._insert_features(record)
+            self._link_prints(record)
         return True
 
     def delete(self, video_id: str) -> bool:
         with self.transaction():
+            self._unlink_prints(video_id)
             cur = self.conn.execute("DELETE FROM videos WHERE id=?", (video_id,))
         return cur.rowcount > 0
 
@@ -130,5 +133,7 @@ class VideoTable(Database):
             features[m] = ModalityFeatures(m, vec, confidence, tag_list, json.loads(stats), model)
             dims[m] = vec.size
         fused_vec = FusedVector(from_blob(fused), json.loads(weights), dims)
+        sound, duplicate_of = self.print_links(vid)
         return VideoRecord(vid, path, title, description, json.loads(hashtags), creator, json.loads(info), features,
-                           fused_vec, space_id, json.loads(warnings), created_at)
+                           fused_vec, space_id, json.loads(warnings), created_at, sound=sound,
+                           duplicate_of=duplicate_of)

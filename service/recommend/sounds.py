@@ -23,6 +23,12 @@ TOP_SOUNDS = 3  # of the user's sounds, this many bring their newest videos into
 VIDEOS_PER_SOUND = 50
 
 
+def engagement_weights(signals) -> dict[str, float]:
+    """Event weights for ranking trending sounds, from the settings' `EventSignals` (views: base + completion)."""
+    return {"like": signals.like, "share": signals.share, "comment": signals.comment, "follow": signals.follow,
+            "view": signals.view_base, "view_completion": signals.view_completion}
+
+
 def hidden_copies(ids: list[str], row: dict[str, int], duplicate_of: dict[str, str], engaged: np.ndarray,
                   seen: set[str]) -> np.ndarray:
     """Rows a feed must not show: every copy group's members but its representative (most `engaged`, the

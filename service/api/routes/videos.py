@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 from service.api.deps import IngestDep, KnownVideo, RecommenderDep, RequireApiKey, StoreDep, VideoId
 from service.api.schemas import (
     JobAccepted,
+    SameSound,
+    SameSoundVideo,
     SimilarVideos,
     UploadResult,
     VideoDeleted,
@@ -73,3 +75,11 @@ def similar_videos(video: KnownVideo, recommender: RecommenderDep, k: K = 10) ->
     """Nearest videos by fused-vector cosine, with per-modality contributions. 409 `not_indexed`: stored, but
     not yet in the index (try again shortly)."""
     return SimilarVideos(video_id=video.id, items=recommender.similar(video.id, k))
+
+
+@router.get("/{video_id}/same-sound", responses=error_responses(404, 422))
+def same_sound(video: KnownVideo, store: StoreDep, k: K = 20) -> SameSound:
+    """Up to `k` other videos using this video's sound (newest first), each with the time offset between the two."""
+    link, items = store.current().same_sound(video.id, k)
+    return SameSound(video_id=video.id, sound_id=link["sound_id"] if link else None,
+                     items=[SameSoundVideo(**item) for item in items])

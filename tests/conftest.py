@@ -70,3 +70,11 @@ def sample_copy(tmp_path) -> Path:
     dest = tmp_path / "media"
     shutil.copytree(SAMPLE_MEDIA, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def sound_clips(tmp_path_factory) -> dict[str, Path]:
+    """The generated same-sound and copy clips (tests/helpers/soundtracks.py), made once per session."""
+    from tests.helpers.soundtracks import make_sound_clips
+
+    return make_sound_clips(tmp_path_factory.mktemp("sound_clips"))

@@ -32,6 +32,7 @@ class StoredPrint:
     sound_id: str | None
     sound_offset_s: float
     sound_hashes: int
+    sound_seconds: float
     duplicate_of: str | None
     created_at: float
     frames: FramePrint
@@ -95,7 +96,7 @@ class PrintTable(Database):
         for stored in self._stored_prints(likely):
             mine = found[found[:, 1] == stored.print_id]
             alignment = align(sound, mine[:, 0].astype(np.uint32), mine[:, 2])
-            if is_same_sound(alignment, sound.hashes.size, stored.sound_hashes):
+            if is_same_sound(alignment, sound, stored.sound_seconds, stored.sound_hashes):
                 matches.append(SoundMatch(stored, alignment))
         return sorted(matches, key=lambda m: (-m.alignment.aligned, m.stored.created_at))
 
@@ -138,11 +139,12 @@ class PrintTable(Database):
         """The stored prints of these ids made with the current print versions."""
         out = []
         for chunk in _chunks(print_ids):
-            out += [StoredPrint(pid, vid, sid, off or 0.0, len(hashes) // 4, dup, created,
+            out += [StoredPrint(pid, vid, sid, off or 0.0, len(hashes) // 4, seconds, dup, created,
                                 FramePrint(np.frombuffer(fh, "<u8").astype(np.uint64),
                                            np.frombuffer(ft, "<f8").astype(np.float64)))
-                    for pid, vid, sid, off, hashes, dup, created, fh, ft in self.conn.execute(
-                        "SELECT print_id, video_id, sound_id, sound_offset_s, sound_hashes, duplicate_of, created_at, "
+                    for pid, vid, sid, off, hashes, seconds, dup, created, fh, ft in self.conn.execute(
+                        "SELECT print_id, video_id, sound_id, sound_offset_s, sound_hashes, sound_seconds, "
+                        "duplicate_of, created_at, "
                         f"frame_hashes, frame_times FROM media_prints WHERE print_id IN ({','.join('?' * len(chunk))})"
                         " AND sound_version=? AND frame_version=?",
                         [*chunk, FINGERPRINT_VERSION, FRAME_HASH_VERSION])]

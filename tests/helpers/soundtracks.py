@@ -177,3 +177,36 @@ def transcode(src: Path, dst: Path, *, scale: float = 1.0, trim_s: float = 0.0, 
         if sound is not None:
             _encode_audio(container, sound, audio[int(first / fps * SR):] * volume, SR)
     return dst
+
+
+SCHEME = ((30, 110, 60), (200, 230, 120), (20, 40, 30), (240, 250, 220))  # one colour scheme for two clips
+# name -> which song each clip's audio is, so tests and the bench know the true same-sound pairs
+SOUND_OF = {"song_full": "A", "song_later": "A", "song_excerpt": "A", "song_low_bitrate": "A",
+            "song_half_volume": "A", "other_song": "B", "clip": "C", "clip_copy": "C", "clip_letterbox": "C",
+            "scheme_1": "D", "scheme_2": "D"}
+COPIES = {"song_low_bitrate": "song_later", "song_half_volume": "song_later", "clip_copy": "clip",
+          "clip_letterbox": "clip"}  # copy -> original: the true duplicate pairs
+
+
+def make_sound_clips(folder: Path) -> dict[str, Path]:
+    """The clips of SOUND_OF: song A (30 s) under three pictures and as an excerpt, re-encoded at a third of the
+    bitrate and at half volume; song B at A's tempo and key; a clip with a downscaled, 2 s-trimmed copy and a
+    letterboxed copy; two different pictures in one colour scheme over one song."""
+    folder.mkdir(parents=True, exist_ok=True)
+    song_a, song_d = track(1, 30.0), track(4, 8.0)
+    paths = {
+        "song_full": write_video(folder / "song_full.mp4", 30.0, song_a, picture(1)),
+        "song_later": write_video(folder / "song_later.mp4", 12.0, song_a[int(2.5 * SR):], picture(2)),
+        "song_excerpt": write_video(folder / "song_excerpt.mp4", 10.0, song_a[int(12.0 * SR):], picture(3)),
+        "other_song": write_video(folder / "other_song.mp4", 12.0, track(2, 12.0), picture(4)),
+        "clip": write_video(folder / "clip.mp4", 8.0, track(3, 8.0), picture(5)),
+        "scheme_1": write_video(folder / "scheme_1.mp4", 8.0, song_d, picture(6, SCHEME)),
+        "scheme_2": write_video(folder / "scheme_2.mp4", 8.0, song_d, picture(7, SCHEME)),
+    }
+    paths["song_low_bitrate"] = transcode(paths["song_later"], folder / "song_low_bitrate.mp4", audio_bitrate=32000)
+    paths["song_half_volume"] = transcode(paths["song_later"], folder / "song_half_volume.mp4", volume=0.5)
+    paths["clip_copy"] = transcode(paths["clip"], folder / "clip_copy.mp4", scale=0.5, trim_s=2.0,
+                                   audio_bitrate=32000)
+    paths["clip_letterbox"] = transcode(paths["clip"], folder / "clip_letterbox.mp4", scale=0.5,
+                                        letterbox=(144, 144))
+    return paths

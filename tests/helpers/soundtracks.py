@@ -182,14 +182,17 @@ def transcode(src: Path, dst: Path, *, scale: float = 1.0, trim_s: float = 0.0, 
 SCHEME = ((30, 110, 60), (200, 230, 120), (20, 40, 30), (240, 250, 220))  # one colour scheme for two clips
 # name -> which song each clip's audio is, so tests and the bench know the true same-sound pairs
 SOUND_OF = {"song_full": "A", "song_later": "A", "song_excerpt": "A", "song_low_bitrate": "A",
-            "song_half_volume": "A", "other_song": "B", "clip": "C", "clip_copy": "C", "clip_letterbox": "C",
+            "song_half_volume": "A", "song_again": "A", "other_song": "B", "clip": "C", "clip_copy": "C", "clip_letterbox": "C",
             "scheme_1": "D", "scheme_2": "D"}
+# the order the clips are stored in by the tests: originals before their copies, so a sound's first use defines it
+STORE_ORDER = ("song_full", "song_later", "song_excerpt", "song_low_bitrate", "song_half_volume", "other_song", "clip",
+               "clip_copy", "clip_letterbox", "scheme_1", "scheme_2", "song_again")
 COPIES = {"song_low_bitrate": "song_later", "song_half_volume": "song_later", "clip_copy": "clip",
           "clip_letterbox": "clip"}  # copy -> original: the true duplicate pairs
 
 
 def make_sound_clips(folder: Path) -> dict[str, Path]:
-    """The clips of SOUND_OF: song A (30 s) under three pictures and as an excerpt, re-encoded at a third of the
+    """The clips of SOUND_OF: song A (30 s) under four pictures (two of them 10 s excerpts), re-encoded at a third of the
     bitrate and at half volume; song B at A's tempo and key; a clip with a downscaled, 2 s-trimmed copy and a
     letterboxed copy; two different pictures in one colour scheme over one song."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -198,6 +201,7 @@ def make_sound_clips(folder: Path) -> dict[str, Path]:
         "song_full": write_video(folder / "song_full.mp4", 30.0, song_a, picture(1)),
         "song_later": write_video(folder / "song_later.mp4", 12.0, song_a[int(2.5 * SR):], picture(2)),
         "song_excerpt": write_video(folder / "song_excerpt.mp4", 10.0, song_a[int(12.0 * SR):], picture(3)),
+        "song_again": write_video(folder / "song_again.mp4", 10.0, song_a[int(5.0 * SR):], picture(8)),
         "other_song": write_video(folder / "other_song.mp4", 12.0, track(2, 12.0), picture(4)),
         "clip": write_video(folder / "clip.mp4", 8.0, track(3, 8.0), picture(5)),
         "scheme_1": write_video(folder / "scheme_1.mp4", 8.0, song_d, picture(6, SCHEME)),

@@ -5,27 +5,14 @@ from __future__ import annotations
 import pytest
 
 from service.storage import Store
-
-# stored in this order: originals before their copies, so the first use of a sound defines its id
-ORDER = ("song_full", "song_later", "song_excerpt", "song_low_bitrate", "song_half_volume", "other_song", "clip",
-         "clip_copy", "clip_letterbox", "scheme_1", "scheme_2")
-
+from tests.helpers.soundtracks import STORE_ORDER
 
 @pytest.fixture(scope="module")
-def analyzer(settings_factory):
-    """The real analyzer without OCR (no words on these pictures; OCR would triple the analysis time)."""
-    from service.factory import Components
-
-    return Components(settings_factory(ocr_enabled=False)).analyzer
-
-
-@pytest.fixture(scope="module")
-def stored(analyzer, sound_clips, tmp_path_factory):
-    """Every generated clip analysed and added in ORDER; yields (store, name -> record as stored)."""
+def stored(sound_records, tmp_path_factory):
+    """Every generated clip added in order; yields (store, name -> record as stored)."""
     store = Store(tmp_path_factory.mktemp("prints") / "store.db")
     records = {}
-    for name in ORDER:
-        record = analyzer.analyze(sound_clips[name])
+    for name, record in zip(STORE_ORDER, sound_records, strict=True):
         assert store.add(record)
         records[name] = store.get(record.id)
     yield store, records
@@ -112,13 +99,13 @@ def test_duplicate_groups_list_each_original_with_its_copies(stored):
                       records["song_later"].id: [records["song_low_bitrate"].id, records["song_half_volume"].id]}
 
 
-def test_deleting_an_original_makes_its_first_copy_the_original(analyzer, sound_clips, tmp_path):
+def test_deleting_an_original_makes_its_first_copy_the_original(sound_records, tmp_path):
+    analysed = dict(zip(STORE_ORDER, sound_records, strict=True))
     with Store(tmp_path / "store.db") as store:
         ids = []
         for name in ("clip", "clip_copy", "clip_letterbox"):
-            record = analyzer.analyze(sound_clips[name])
-            store.add(record)
-            ids.append(record.id)
+            store.add(analysed[name])
+            ids.append(analysed[name].id)
         store.delete(ids[0])
         assert store.duplicate_map() == {ids[2]: ids[1]}
         assert store.get(ids[1]).duplicate_of is None

@@ -182,8 +182,8 @@ def transcode(src: Path, dst: Path, *, scale: float = 1.0, trim_s: float = 0.0, 
 SCHEME = ((30, 110, 60), (200, 230, 120), (20, 40, 30), (240, 250, 220))  # one colour scheme for two clips
 # name -> which song each clip's audio is, so tests and the bench know the true same-sound pairs
 SOUND_OF = {"song_full": "A", "song_later": "A", "song_excerpt": "A", "song_low_bitrate": "A",
-            "song_half_volume": "A", "song_again": "A", "other_song": "B", "clip": "C", "clip_copy": "C", "clip_letterbox": "C",
-            "scheme_1": "D", "scheme_2": "D"}
+            "song_half_volume": "A", "song_again": "A", "other_song": "B", "clip": "C", "clip_copy": "C",
+            "clip_letterbox": "C", "scheme_1": "D", "scheme_2": "D"}
 # the order the clips are stored in by the tests: originals before their copies, so a sound's first use defines it
 STORE_ORDER = ("song_full", "song_later", "song_excerpt", "song_low_bitrate", "song_half_volume", "other_song", "clip",
                "clip_copy", "clip_letterbox", "scheme_1", "scheme_2", "song_again")
@@ -192,8 +192,8 @@ COPIES = {"song_low_bitrate": "song_later", "song_half_volume": "song_later", "c
 
 
 def make_sound_clips(folder: Path) -> dict[str, Path]:
-    """The clips of SOUND_OF: song A (30 s) under four pictures (two of them 10 s excerpts), re-encoded at a third of the
-    bitrate and at half volume; song B at A's tempo and key; a clip with a downscaled, 2 s-trimmed copy and a
+    """The clips of SOUND_OF: song A (30 s) under four pictures (two of them 10 s excerpts), re-encoded at a third
+    of the bitrate and at half volume; song B at A's tempo and key; a clip with a downscaled, 2 s-trimmed copy and a
     letterboxed copy; two different pictures in one colour scheme over one song."""
     folder.mkdir(parents=True, exist_ok=True)
     song_a, song_d = track(1, 30.0), track(4, 8.0)

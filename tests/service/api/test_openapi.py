@@ -10,6 +10,8 @@ ERROR_STATUSES = {
     ("get", "/videos/{video_id}"): {404, 422},
     ("delete", "/videos/{video_id}"): {401, 404, 422},
     ("get", "/videos/{video_id}/similar"): {404, 409, 422},
+    ("get", "/videos/{video_id}/same-sound"): {404, 422},
+    ("get", "/sounds/trending"): {422},
     ("get", "/jobs/{job_id}"): {404, 422},
     ("get", "/search"): {409, 422, 503},
     ("post", "/events"): {401, 413, 422},
@@ -84,7 +86,7 @@ def test_video_id_parameters_carry_the_content_hash_pattern(spec):
     patterns = {path: p["schema"].get("pattern") for (_, path), op in operations(spec)
                 for p in op.get("parameters", []) if p["name"] == "video_id"}
     assert set(patterns.values()) == {"^[0-9a-f]{64}$"}
-    assert len(patterns) == 2  # /videos/{video_id} (get, delete) and its /similar
+    assert len(patterns) == 3  # /videos/{video_id} (get, delete), its /similar and its /same-sound
 
 
 def test_write_operations_require_the_api_key(spec):

@@ -7,6 +7,7 @@ import pytest
 from service.storage import Store
 from tests.helpers.soundtracks import STORE_ORDER
 
+
 @pytest.fixture(scope="module")
 def stored(sound_records, tmp_path_factory):
     """Every generated clip added in order; yields (store, name -> record as stored)."""
@@ -109,3 +110,24 @@ def test_deleting_an_original_makes_its_first_copy_the_original(sound_records, t
         store.delete(ids[0])
         assert store.duplicate_map() == {ids[2]: ids[1]}
         assert store.get(ids[1]).duplicate_of is None
+
+
+def test_the_duplicates_command_lists_each_group(stored, capsys):
+    from service.cli import main
+
+    store, records = stored
+    assert main(["duplicates", "--db", str(store.path)]) == 0
+    out, err = capsys.readouterr()
+    assert f"{records['clip'].id}  (untitled)\n  copy {records['clip_copy'].id}  (untitled)\n" in out
+    assert "2 duplicate groups, 4 copies" in err
+
+
+def test_the_duplicates_command_prints_json(stored, capsys):
+    import json
+
+    from service.cli import main
+
+    store, records = stored
+    assert main(["duplicates", "--db", str(store.path), "--json"]) == 0
+    groups = json.loads(capsys.readouterr().out)
+    assert [g["original"] for g in groups] == sorted([records["clip"].id, records["song_later"].id])

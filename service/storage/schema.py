@@ -65,22 +65,24 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # issue 17: audio fingerprints (sound ids) and picture hashes (re-uploads). Prints are keyed by an integer
     # print_id so the hash postings stay small; a video's own hashes are kept in its row to delete its postings.
+    # The blobs come last, so reading a row's sound id or duplicate_of never reads through them. Trending sounds
+    # join the window's events (covering index by time) to sound ids (covering index by video).
     """
     CREATE TABLE media_prints (
         print_id INTEGER PRIMARY KEY,
         video_id TEXT NOT NULL UNIQUE REFERENCES videos(id) ON DELETE CASCADE,
-        sound_version TEXT NOT NULL,
-        sound_hashes BLOB NOT NULL,
-        sound_times BLOB NOT NULL,
-        sound_seconds REAL NOT NULL,
         sound_id TEXT,
         sound_offset_s REAL,
         sound_matched TEXT,
-        frame_version TEXT NOT NULL,
-        frame_hashes BLOB NOT NULL,
-        frame_times BLOB NOT NULL,
         duplicate_of TEXT,
-        created_at REAL NOT NULL
+        created_at REAL NOT NULL,
+        sound_version TEXT NOT NULL,
+        sound_seconds REAL NOT NULL,
+        frame_version TEXT NOT NULL,
+        sound_hashes BLOB NOT NULL,
+        sound_times BLOB NOT NULL,
+        frame_hashes BLOB NOT NULL,
+        frame_times BLOB NOT NULL
     );
     CREATE INDEX media_prints_sound ON media_prints(sound_id, created_at);
     CREATE INDEX media_prints_created ON media_prints(created_at);
@@ -96,6 +98,7 @@ MIGRATIONS: tuple[str, ...] = (
         print_id INTEGER NOT NULL,
         PRIMARY KEY (band, print_id)
     ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS events_ts ON events(ts)
+    CREATE INDEX media_prints_video_sound ON media_prints(video_id, sound_id);
+    CREATE INDEX IF NOT EXISTS events_ts ON events(ts, video_id, type, completion)
     """,
 )

@@ -32,14 +32,16 @@ class SoundTable(Database):
 
     def trending_sounds(self, since: float, weights: dict[str, float], limit: int = 20) -> list[dict[str, Any]]:
         """Sounds ranked by score = videos using them created since `since` + the engagement those videos got
-        since then (each event weighted by `weights[type]`, negatives ignored)."""
-        uses = dict(self._all("SELECT sound_id, COUNT(*) FROM media_prints WHERE created_at >= ? "
-                              "AND sound_id IS NOT NULL GROUP BY sound_id", (since,)))
+        since then (each event weighted by `weights[type]`, negatives ignored). Both reads are range scans over
+        the window only (events by time, prints by creation time): the index is named so the planner cannot
+        prefer a scan of every print by sound id."""
+        uses = dict(self._all("SELECT sound_id, COUNT(*) FROM media_prints INDEXED BY media_prints_created "
+                              "WHERE created_at >= ? AND sound_id IS NOT NULL GROUP BY sound_id", (since,)))
         events: dict[str, dict[str, int]] = {}
         engagement: dict[str, float] = {}
         for sound_id, kind, n, completion in self._all(
-            "SELECT p.sound_id, e.type, COUNT(*), SUM(COALESCE(e.completion, 0)) FROM events e "
-            "JOIN media_prints p ON p.video_id = e.video_id WHERE e.ts >= ? AND p.sound_id IS NOT NULL "
+            "SELECT p.sound_id, e.type, COUNT(*), SUM(COALESCE(e.completion, 0)) FROM events e INDEXED BY events_ts "
+            "CROSS JOIN media_prints p ON p.video_id = e.video_id WHERE e.ts >= ? AND p.sound_id IS NOT NULL "
             "GROUP BY p.sound_id, e.type", (since,),
         ):
             events.setdefault(sound_id, {})[kind] = int(n)

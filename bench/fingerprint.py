@@ -143,10 +143,10 @@ def through_the_cli(paths: dict[str, Path], song_of: dict[str, str], content_of:
 
 
 # -- 3. lookup at scale ----------------------------------------------------------------------------------
-def synthetic_store(db: Path, videos: int, hashes: int, events: int, rng: np.random.Generator):
-    """A real store holding `videos` videos with random prints (24-bit hashes, 8 frame hashes each) and `events`
-    events in the last day; returns (store, the first video's print, to query an excerpt of). Postings are
-    written in hash order, as a long-running store's B-tree would hold them."""
+def synthetic_store(db: Path, videos: int, hashes: int, events: int, sounds: int, rng: np.random.Generator):
+    """A real store holding `videos` videos with random prints (24-bit hashes, 8 frame hashes each) over `sounds`
+    sounds, and `events` events in the last day (written through the store, so the trigger counts them); returns
+    (store, the first video's print, to query an excerpt of). Postings are written in hash order."""
     from extractors.audio.fingerprint import FINGERPRINT_VERSION
     from extractors.visual.framehash import FRAME_HASH_VERSION
     from service.storage import Store
@@ -158,6 +158,8 @@ def synthetic_store(db: Path, videos: int, hashes: int, events: int, rng: np.ran
     all_t = np.sort(rng.integers(0, int(12 / 0.0232), (videos, hashes)), axis=1).astype(np.int32)
     all_f = rng.integers(0, 1 << 63, (videos, 8), dtype=np.uint64)
     created = now - rng.uniform(0, 30 * 86400, videos)
+    popularity = 1.0 / np.arange(1, sounds + 1)  # sound k is used in proportion to 1/k, as trends are
+    sound_of = rng.choice(sounds, videos, p=popularity / popularity.sum())
     ids = [f"{i:064x}" for i in range(videos)]
     with store.transaction() as conn:
         conn.executemany("INSERT INTO videos VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -167,7 +169,7 @@ def synthetic_store(db: Path, videos: int, hashes: int, events: int, rng: np.ran
                          "sound_seconds, sound_id, sound_offset_s, sound_matched, frame_version, frame_hashes, "
                          "frame_times, duplicate_of, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (
             (i + 1, ids[i], FINGERPRINT_VERSION, all_h[i].astype("<u4").tobytes(), all_t[i].astype("<i4").tobytes(),
-             12.0, ids[i][:16], 0.0, None, FRAME_HASH_VERSION, all_f[i].astype("<u8").tobytes(),
+             12.0, ids[int(sound_of[i])][:16], 0.0, None, FRAME_HASH_VERSION, all_f[i].astype("<u8").tobytes(),
              np.arange(8, dtype="<f8").tobytes(), None, float(created[i])) for i in range(videos)))
         flat_h, flat_p = all_h.reshape(-1), np.repeat(np.arange(1, videos + 1), hashes)
         flat_t = all_t.reshape(-1)
@@ -178,11 +180,11 @@ def synthetic_store(db: Path, videos: int, hashes: int, events: int, rng: np.ran
                              zip(flat_h[part].tolist(), flat_p[part].tolist(), flat_t[part].tolist(), strict=True))
         bands = sorted((k, i + 1) for i in range(videos) for k in frame_bands(all_f[i]))
         conn.executemany("INSERT OR IGNORE INTO frame_bands VALUES (?,?)", bands)
-        event_rows = [(f"u{rng.integers(0, 10000)}", ids[int(rng.integers(0, videos))],
-                       ["view", "like", "share"][int(rng.integers(0, 3))], now - float(rng.uniform(0, 86400)), None,
-                       float(rng.uniform(0, 1))) for _ in range(events)]
-        conn.executemany("INSERT INTO events(user_id, video_id, type, ts, watch_seconds, completion) "
-                         "VALUES (?,?,?,?,?,?)", event_rows)
+    event_rows = sorted(((f"u{rng.integers(0, 10000)}", ids[int(rng.integers(0, videos))],
+                          ["view", "like", "share"][int(rng.integers(0, 3))], now - float(rng.uniform(0, 86400)), None,
+                          float(rng.uniform(0, 1))) for _ in range(events)), key=lambda e: e[3])
+    for start in range(0, len(event_rows), 10_000):
+        store.add_events(event_rows[start : start + 10_000])
     return store, (all_h[0], all_t[0], all_f[0])
 
 
@@ -235,29 +237,37 @@ def show_cost(cost: list[tuple]) -> None:
     print(f"  sound print per 30 s of audio: {per_30s:.1f} ms (target <= {TARGETS['cost_ms_per_30s']:.0f} ms)")
 
 
+def matching(work: Path, songs: int) -> None:
+    paths, song_of, content_of = make_clips(work / "clips", songs)
+    print(f"matching over {len(paths)} clips (generated and sample):")
+    pair_figures = pairwise(paths, song_of, content_of)
+    show_scores("pairwise", pair_figures)
+    show_scores("store", through_the_cli(paths, song_of, content_of, work))
+    show_cost(pair_figures["cost"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--songs", type=int, default=6, help="generated songs beyond the test set")
     parser.add_argument("--videos", type=int, default=100_000, help="stored videos for the lookup timing")
     parser.add_argument("--hashes", type=int, default=330, help="hashes per synthetic video (about 10 s of music)")
     parser.add_argument("--events", type=int, default=200_000, help="events in the last day for trending")
+    parser.add_argument("--sounds", type=int, default=10_000, help="distinct sounds among the synthetic videos")
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--lookup-only", action="store_true", help="skip the matching figures")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        paths, song_of, content_of = make_clips(work / "clips", args.songs)
-        print(f"matching over {len(paths)} clips (generated and sample):")
-        pair_figures = pairwise(paths, song_of, content_of)
-        show_scores("pairwise", pair_figures)
-        show_scores("store", through_the_cli(paths, song_of, content_of, work))
-        show_cost(pair_figures["cost"])
+        if not args.lookup_only:
+            matching(work, args.songs)
         t0 = time.perf_counter()
-        store, kept = synthetic_store(work / "big.db", args.videos, args.hashes, args.events, rng)
+        store, kept = synthetic_store(work / "big.db", args.videos, args.hashes, args.events, args.sounds, rng)
         build_s = time.perf_counter() - t0
         size_mb = sum(p.stat().st_size for p in work.glob("big.db*")) / 1e6
         print(f"lookup at {args.videos} stored videos ({args.videos * args.hashes / 1e6:.0f} M hash postings, "
-              f"{size_mb:.0f} MB, built in {build_s:.0f} s), {args.repeats} repeats:")
+              f"{args.sounds} sounds, {args.events} events in the last day; {size_mb:.0f} MB, built in "
+              f"{build_s:.0f} s), {args.repeats} repeats:")
         figures = lookups(store, kept, args.repeats, rng)
         for label, ms in figures["timings"].items():
             print(f"  {label:<26} p50 {np.percentile(ms, 50):6.1f} ms  p95 {np.percentile(ms, 95):6.1f} ms  "

@@ -2,6 +2,7 @@
 duplicate groups. Every query goes through an index (sound id, creation time, event time, duplicate_of)."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from service.storage.database import Database
@@ -32,25 +33,28 @@ class SoundTable(Database):
 
     def trending_sounds(self, since: float, weights: dict[str, float], limit: int = 20) -> list[dict[str, Any]]:
         """Sounds ranked by score = videos using them created since `since` + the engagement those videos got
-        since then (each event weighted by `weights[type]`, negatives ignored). Both reads are range scans over
-        the window only (events by time, prints by creation time): the index is named so the planner cannot
-        prefer a scan of every print by sound id."""
+        since then (each event weighted by `weights[type]`, views by base + completion, negatives ignored).
+
+        Reads only the window: the prints by creation time, the hourly counters of the whole hours in it, and
+        the events of its first partial hour (indexes are named so the planner cannot scan by sound id)."""
         uses = dict(self._all("SELECT sound_id, COUNT(*) FROM media_prints INDEXED BY media_prints_created "
                               "WHERE created_at >= ? AND sound_id IS NOT NULL GROUP BY sound_id", (since,)))
+        first_hour = math.ceil(since / 3600.0)
+        rows = self._all(
+            "SELECT p.sound_id, e.type, COUNT(*), SUM(COALESCE(e.completion, 0)) FROM events e INDEXED BY events_ts "
+            "CROSS JOIN media_prints p ON p.video_id = e.video_id WHERE e.ts >= ? AND e.ts < ? "
+            "AND p.sound_id IS NOT NULL GROUP BY p.sound_id, e.type", (since, first_hour * 3600.0))
+        rows += self._all("SELECT sound_id, type, SUM(n), SUM(completion) FROM sound_activity WHERE hour >= ? "
+                          "GROUP BY sound_id, type", (first_hour,))
         events: dict[str, dict[str, int]] = {}
         engagement: dict[str, float] = {}
-        for sound_id, kind, n, completion in self._all(
-            "SELECT p.sound_id, e.type, COUNT(*), SUM(COALESCE(e.completion, 0)) FROM events e INDEXED BY events_ts "
-            "CROSS JOIN media_prints p ON p.video_id = e.video_id WHERE e.ts >= ? AND p.sound_id IS NOT NULL "
-            "GROUP BY p.sound_id, e.type", (since,),
-        ):
-            events.setdefault(sound_id, {})[kind] = int(n)
-            weight = weights.get(kind, 0.0)
-            if kind == "view":  # a view counts view_base + view_completion * completion
-                weight = weights.get("view", 0.0) * n + weights.get("view_completion", 0.0) * (completion or 0.0)
-                engagement[sound_id] = engagement.get(sound_id, 0.0) + max(weight, 0.0)
-            else:
-                engagement[sound_id] = engagement.get(sound_id, 0.0) + max(weight, 0.0) * n
+        for sound_id, kind, n, completion in rows:
+            counts = events.setdefault(sound_id, {})
+            counts[kind] = counts.get(kind, 0) + int(n)
+            gained = weights.get(kind, 0.0) * n
+            if kind == "view":
+                gained += weights.get("view_completion", 0.0) * (completion or 0.0)
+            engagement[sound_id] = engagement.get(sound_id, 0.0) + max(gained, 0.0)
         scored = sorted(((uses.get(s, 0) + engagement.get(s, 0.0), s) for s in set(uses) | set(engagement)),
                         key=lambda item: (-item[0], item[1]))[:limit]
         return [self._trending_item(rank, sound_id, score, uses.get(sound_id, 0), engagement.get(sound_id, 0.0),

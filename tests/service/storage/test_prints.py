@@ -131,3 +131,16 @@ def test_the_duplicates_command_prints_json(stored, capsys):
     assert main(["duplicates", "--db", str(store.path), "--json"]) == 0
     groups = json.loads(capsys.readouterr().out)
     assert [g["original"] for g in groups] == sorted([records["clip"].id, records["song_later"].id])
+
+
+def test_trending_counts_the_events_inside_the_window_only(stored):
+    """Events of the window's first partial hour come from the events, whole hours from the hourly counters."""
+    store, records = stored
+    since = 3600.0 * 1_000_000 + 1800  # half past an hour, after every stored video was created
+    other, song = records["other_song"].id, records["song_full"].id
+    store.add_events([("trend-1", other, "like", since + 10, None, None),  # in the first, partial hour
+                      ("trend-2", other, "like", since + 7200, None, None),  # two hours later: a counter
+                      ("trend-3", song, "like", since - 10, None, None)])  # before the window
+    top = store.trending_sounds(since, {"like": 1.0})
+    assert [(item["sound_id"], item["events"], item["score"]) for item in top] == [
+        (sound_id(records, "other_song"), {"like": 2}, 2.0)]

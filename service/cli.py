@@ -129,6 +129,21 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    """List the store's duplicate groups: each original with its re-uploaded copies."""
+    with _components(args).store() as store:
+        groups = store.duplicate_groups()
+    if args.json:
+        print(json.dumps(groups, indent=2))
+        return 0
+    for group in groups:
+        print(f"{group['original']}  {group['title'] or '(untitled)'}")
+        for copy in group["copies"]:
+            print(f"  copy {copy['video_id']}  {copy['title'] or '(untitled)'}")
+    _say(f"{len(groups)} duplicate groups, {sum(len(g['copies']) for g in groups)} copies")
+    return 0
+
+
 # -- recommendation ----------------------------------------------------------------------------------
 def cmd_recommend(args: argparse.Namespace) -> int:
     rec = _components(args).recommender()
@@ -236,7 +251,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "embed": cmd_embed, "tag": cmd_tag, "reindex": cmd_reindex, "recommend": cmd_recommend, "events": cmd_events,
+    "embed": cmd_embed, "tag": cmd_tag, "reindex": cmd_reindex, "duplicates": cmd_duplicates,
+    "recommend": cmd_recommend, "events": cmd_events,
     "fusion fit": cmd_fusion_fit, "evaluate": cmd_evaluate, "topics fit": cmd_topics_fit,
     "topics show": cmd_topics_show, "serve": cmd_serve,
 }

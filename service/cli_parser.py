@@ -43,6 +43,11 @@ def _media_commands(sub, commands: dict[str, Callable]) -> None:
     reindex.add_argument("--quiet", action="store_true", help="no progress bar")
     reindex.set_defaults(func=commands["reindex"])
 
+    duplicates = sub.add_parser("duplicates", help="list re-uploaded copies: each original with its duplicates")
+    duplicates.add_argument("--db", help=DB_HELP)
+    duplicates.add_argument("--json", action="store_true", help="print the groups as JSON")
+    duplicates.set_defaults(func=commands["duplicates"])
+
 
 def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
     rec = sub.add_parser("recommend", help="a user's feed as JSON, each item with its explanation")

@@ -154,6 +154,10 @@ class Settings(BaseSettings):
     hnsw_ef_search: PositiveInt = 1000
     # Text-to-video search and stated interests also use CLIP's text tower when CLIP weights are loaded.
     clip_text_search: bool = True
+    # Sounds: a feed candidate using the sound of videos the user liked (shared, commented, followed) gains up to
+    # this much relevance, all of it from `sound_affinity_saturation` such videos on; 0 turns the term off.
+    sound_affinity_weight: Annotated[float, Field(ge=0)] = 0.3
+    sound_affinity_saturation: PositiveInt = 3
 
     # HTTP API (`reelsense serve`).
     api_keys: str = ""  # comma-separated keys for write endpoints; empty: writes are refused until one is set

@@ -6,7 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from extractors.audio.fingerprint import SoundPrint
 from extractors.base import ModalityFeatures, Tag
+from extractors.visual.framehash import FramePrint
 from service.fusion import FusedVector
 
 
@@ -41,6 +43,10 @@ class VideoRecord:
     def shot_of(self, time_s: float) -> int:
         """The 0-based shot a moment falls in (0 when no shots were detected)."""
         return max(0, sum(1 for s in self.shot_starts if s <= time_s + 1e-6) - 1)
+    sound_print: SoundPrint | None = None  # audio landmarks; indexed by the store, not part of the summary
+    frame_print: FramePrint | None = None  # perceptual frame hashes; likewise
+    sound: dict[str, Any] | None = None  # set by the store: {"sound_id", "offset_s", "matched_video_id"}
+    duplicate_of: str | None = None  # set by the store: the stored original this video re-uploads
 
     @property
     def tags(self) -> list[Tag]:
@@ -68,4 +74,6 @@ class VideoRecord:
             "vector_dim": int(self.fused.vector.size),
             "space_id": self.space_id,
             "warnings": self.warnings,
+            "sound": self.sound,
+            "duplicate_of": self.duplicate_of,
         }

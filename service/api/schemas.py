@@ -106,7 +106,18 @@ VIDEO_EXAMPLE: dict[str, Any] = {
     "frames": [{"index": 0, "time_s": 0.5, "shot": 0, "width": 160, "height": 90,
                 "url": f"/videos/{VIDEO_ID_EXAMPLE}/frames/0.jpg"}],
     "shot_starts": [0.0],
+    "sound": {"sound_id": VIDEO_ID_EXAMPLE[:16], "offset_s": 0.0, "matched_video_id": None}, "duplicate_of": None,
 }
+
+
+class SoundLink(ResponseModel):
+    """The sound a video uses: the first stored video with that sound defines its id."""
+
+    model_config = _examples({"sound_id": VIDEO_ID_EXAMPLE[:16], "offset_s": 12.5,
+                              "matched_video_id": VIDEO_ID_EXAMPLE})
+    sound_id: str = Field(description="shared by every video using this sound (the first one's id, 16 hex)")
+    offset_s: float = Field(description="where this video's audio starts in the sound's first video, in seconds")
+    matched_video_id: str | None = Field(description="the stored video whose audio it matched (null: first use)")
 
 
 class VideoView(ResponseModel):
@@ -129,6 +140,9 @@ class VideoView(ResponseModel):
     created_at: float = Field(description="Unix seconds")
     frames: list[FrameView] = Field(description="the sampled frames in time order, each with a thumbnail URL")
     shot_starts: list[float] = Field(description="seconds where each detected shot begins (hard cuts)")
+    sound: SoundLink | None = Field(None, description="null: no usable audio (none, silent, under a second)")
+    duplicate_of: str | None = Field(None, description="the stored original this video re-uploads (re-encoded, "
+                                                       "rescaled, letterboxed or trimmed); null: none found")
 
     @classmethod
     def from_record(cls, record: VideoRecord, top: int = 12, **extra: Any):
@@ -207,6 +221,49 @@ class Recommendations(ResponseModel):
     model_config = _examples({"user_id": "u1", "items": RANKED_EXAMPLE})
     user_id: str
     items: list[RankedVideo]
+
+
+# -- sounds -------------------------------------------------------------------------------------
+class SameSoundVideo(ResponseModel):
+    video_id: str
+    offset_s: float = Field(description="where the other video's audio starts in this video's time, in seconds "
+                                        "(negative: before this video starts)")
+    title: str
+    creator: str
+    created_at: float
+    duplicate_of: str | None
+
+
+class SameSound(ResponseModel):
+    """The other videos using a video's sound, newest first."""
+
+    model_config = _examples({"video_id": VIDEO_ID_EXAMPLE, "sound_id": VIDEO_ID_EXAMPLE[:16], "items": [
+        {"video_id": "1b7e" * 16, "offset_s": -10.0, "title": "Dance challenge, part 2", "creator": "mia",
+         "created_at": 1767225600.0, "duplicate_of": None}]})
+    video_id: str
+    sound_id: str | None = Field(description="null: the video has no usable audio, so no sound")
+    items: list[SameSoundVideo]
+
+
+class TrendingSound(ResponseModel):
+    sound_id: str
+    rank: int
+    score: float = Field(description="uses_in_window + engagement")
+    uses_in_window: int = Field(description="videos using the sound stored within the window")
+    engagement: float = Field(description="signal-weighted events on the sound's videos within the window")
+    events: dict[str, int] = Field(description="events within the window by type")
+    videos: int = Field(description="videos using the sound, all time")
+    first_video_id: str | None
+    first_seen_at: float | None
+
+
+class TrendingSounds(ResponseModel):
+    model_config = _examples({"window_hours": 24.0, "items": [
+        {"sound_id": VIDEO_ID_EXAMPLE[:16], "rank": 1, "score": 41.3, "uses_in_window": 12, "engagement": 29.3,
+         "events": {"view": 120, "like": 14}, "videos": 30, "first_video_id": VIDEO_ID_EXAMPLE,
+         "first_seen_at": 1767225600.0}]})
+    window_hours: float
+    items: list[TrendingSound]
 
 
 # -- events and users -----------------------------------------------------------------------------

@@ -16,11 +16,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extractors.audio import AudioExtractor
+from extractors.audio.fingerprint import SoundPrint, fingerprint
 from extractors.base import ModalityFeatures, VideoMeta
 from extractors.media import DecodedMedia, MediaError, decode
 from extractors.text import TextExtractor
 from extractors.visual import VisualExtractor
 from extractors.visual.frame_stats import FrameStats
+from extractors.visual.framehash import FramePrint, frame_print
 from extractors.visual.ocr import OnScreenText
 from service.config import Settings
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
@@ -61,6 +63,8 @@ class Prepared:
     frame_stats: FrameStats | None = None
     onscreen: OnScreenText | None = None
     thumbnails: list[FrameThumbnail] | None = None
+    sound_print: SoundPrint | None = None
+    frame_print: FramePrint | None = None
 
 
 class Analyzer:
@@ -94,9 +98,11 @@ class Analyzer:
         t5 = time.perf_counter()
         thumbnails = make_thumbnails(media.frames, media.frame_times, self.settings.thumbnails)
         t6 = time.perf_counter()
+        sound, frames = fingerprint(media.audio, media.sample_rate), frame_print(media.frames, media.frame_times)
+        t7 = time.perf_counter()
         seconds = {"decode": t1 - t0, "frame_stats": t2 - t1, "ocr": t3 - t2, "audio": t4 - t3, "text": t5 - t4,
-                   "thumbnails": t6 - t5}
-        return Prepared(video_id, path, meta, media, text, audio, seconds, stats, onscreen, thumbnails)
+                   "thumbnails": t6 - t5, "prints": t7 - t6}
+        return Prepared(video_id, path, meta, media, text, audio, seconds, stats, onscreen, thumbnails, sound, frames)
 
     def finish(self, prepared: Prepared) -> VideoRecord:
         t0 = time.perf_counter()
@@ -124,6 +130,8 @@ class Analyzer:
             created_at=time.time(),
             frames=prepared.thumbnails or [],
             shot_starts=list(media.shot_starts),
+            sound_print=prepared.sound_print,
+            frame_print=prepared.frame_print,
         )
 
     def analyze(self, path: Path, meta: VideoMeta | None = None) -> VideoRecord:

@@ -11,10 +11,12 @@ from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord
 from service.storage.database import from_blob, to_blob
 from service.storage.frames import FrameTable
+from service.storage.prints import PrintTable
 
 
-class VideoTable(FrameTable):
-    """Videos with their per-modality features, frame thumbnails and shots; every write is one transaction."""
+class VideoTable(FrameTable, PrintTable):
+    """Videos with their per-modality features, frame thumbnails, shots and media prints; every write is one
+    transaction."""
 
     # -- embedding space -------------------------------------------------------------------------
     @property
@@ -83,10 +85,12 @@ class VideoTable(FrameTable):
             )
             self._insert_features(record)
             self._write_frames(record)
+            self._link_prints(record)
         return True
 
     def delete(self, video_id: str) -> bool:
         with self.transaction():
+            self._unlink_prints(video_id)
             cur = self.conn.execute("DELETE FROM videos WHERE id=?", (video_id,))
         return cur.rowcount > 0
 
@@ -136,5 +140,7 @@ class VideoTable(FrameTable):
             dims[m] = vec.size
         fused_vec = FusedVector(from_blob(fused), json.loads(weights), dims)
         frames, shots = self._frames_of(vid)
+        sound, duplicate_of = self.print_links(vid)
         return VideoRecord(vid, path, title, description, json.loads(hashtags), creator, json.loads(info), features,
-                           fused_vec, space_id, json.loads(warnings), created_at, frames, shots)
+                           fused_vec, space_id, json.loads(warnings), created_at, frames, shots, sound=sound,
+                           duplicate_of=duplicate_of)

@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 from service.api.deps import IngestDep, KnownVideo, RecommenderDep, RequireApiKey, StoreDep, VideoId
 from service.api.schemas import (
     JobAccepted,
+    SameSound,
+    SameSoundVideo,
     SimilarVideos,
     UploadResult,
     VideoDeleted,
@@ -89,3 +91,11 @@ def frame_thumbnail(video_id: VideoId, index: FrameIndex, store: StoreDep) -> Re
         raise NotFoundError("frame_not_found", f"video {video_id} has no sampled frame {index}")
     # the same id and index name the same picture until a re-index, so browsers may keep it a while
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/{video_id}/same-sound", responses=error_responses(404, 422))
+def same_sound(video: KnownVideo, store: StoreDep, k: K = 20) -> SameSound:
+    """Up to `k` other videos using this video's sound (newest first), each with the time offset between the two."""
+    link, items = store.current().same_sound(video.id, k)
+    return SameSound(video_id=video.id, sound_id=link["sound_id"] if link else None,
+                     items=[SameSoundVideo(**item) for item in items])

@@ -11,6 +11,8 @@ ERROR_STATUSES = {
     ("delete", "/videos/{video_id}"): {401, 404, 422},
     ("get", "/videos/{video_id}/similar"): {404, 409, 422},
     ("get", "/videos/{video_id}/frames/{index}.jpg"): {404, 422},
+    ("get", "/videos/{video_id}/same-sound"): {404, 422},
+    ("get", "/sounds/trending"): {422},
     ("get", "/jobs/{job_id}"): {404, 422},
     ("get", "/search"): {409, 422, 503},
     ("post", "/events"): {401, 413, 422},
@@ -85,7 +87,7 @@ def test_video_id_parameters_carry_the_content_hash_pattern(spec):
     patterns = {path: p["schema"].get("pattern") for (_, path), op in operations(spec)
                 for p in op.get("parameters", []) if p["name"] == "video_id"}
     assert set(patterns.values()) == {"^[0-9a-f]{64}$"}
-    assert len(patterns) == 3  # /videos/{video_id} (get, delete), its /similar and its /frames/{index}.jpg
+    assert len(patterns) == 4  # /videos/{video_id} (get, delete), its /similar, /frames/{index}.jpg and /same-sound
 
 
 def test_write_operations_require_the_api_key(spec):

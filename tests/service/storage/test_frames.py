@@ -68,9 +68,10 @@ def test_reembedding_replaces_the_thumbnails(record, tmp_path):
 
 def test_a_store_made_before_thumbnails_migrates_and_reads_videos_without_frames(record, tmp_path, monkeypatch):
     path = tmp_path / "old.sqlite"
-    with monkeypatch.context() as patch:  # the store as the code before thumbnails made it
+    with monkeypatch.context() as patch:  # the store as the code before thumbnails (and prints) made it
         patch.setattr(database_module, "MIGRATIONS", database_module.MIGRATIONS[:1])
         patch.setattr(Store, "_write_frames", lambda self, record: None)
+        patch.setattr(Store, "_link_prints", lambda self, record: None)
         with Store(path) as old:
             old.add(record)
             assert old.schema_version == 1

@@ -28,7 +28,7 @@ from extractors.base import ModalityFeatures, Tag, VideoMeta, l2_normalize
 if TYPE_CHECKING:
     from extractors.media import DecodedMedia
 
-FEATURE_VERSION = "librosa-v2"
+FEATURE_VERSION = "librosa-v3"
 SILENCE_DB = -60.0  # loudest frame below this (dBFS): the clip is silent, confidence 0
 ACTIVE_FRAME_DB = -50.0  # frames at or above this count for loudness, key and timbre
 MIN_SECONDS = 0.25
@@ -163,11 +163,12 @@ def measure(frames: FrameFeatures) -> Measures:
         active = rms_db >= rms_db.max() - 10.0
     loudness = float(10.0 * np.log10(max(float(np.mean(frames.rms[active] ** 2)), 1e-20)))
     rhythm = analyse_rhythm(frames.onset, frames.onset_low, frames.sr, frames.hop)
-    tonality = estimate_key(frames.chroma, active.astype(np.float64))
+    tonality = estimate_key(frames.chroma, active.astype(np.float64), frames.bass)
     content = content_fractions(frames)
     centroid = float(frames.centroid[active].mean())
     mood = estimate_mood(rhythm.bpm, rhythm.tempo_confidence, rhythm.beat_strength, rhythm.beat_regularity,
-                         rhythm.onset_rate_hz, loudness, centroid, tonality.mode, tonality.confidence)
+                         rhythm.onset_rate_hz, loudness, centroid, tonality.mode, tonality.confidence,
+                         content["music"])
     fifths = 2 * np.pi * ((tonality.tonic_index * 7) % 12) / 12 if tonality.key else 0.0
     values = {
         "tempo_bpm": rhythm.bpm if rhythm.bpm else 110.0,
@@ -210,6 +211,7 @@ def _stats(m: Measures, seconds: float) -> dict:
         "key": tonality.key,
         "mode": tonality.mode,
         "key_confidence": round(tonality.confidence, 2),
+        "key_note": tonality.reason,
         "loudness_db": round(m.loudness, 1),
         "dynamic_range_db": round(m.values["dynamic_range_db"], 1),
         "spectral_centroid_hz": round(m.centroid, 0),
@@ -221,6 +223,7 @@ def _stats(m: Measures, seconds: float) -> dict:
         "arousal": mood.arousal,
         "mood": mood.tag,
         "mood_score": mood.score,
+        "mood_note": mood.note,
         "danceability": mood.danceability,
         "seconds_analyzed": round(seconds, 2),
     }
@@ -235,7 +238,7 @@ def _tags(stats: dict) -> list[Tag]:
         tags.append(Tag(_tempo_label(stats["bpm"]), stats["tempo_confidence"], "audio"))
     if stats["key"] and stats["key_confidence"] >= KEY_TAG_CONFIDENCE:
         tags.append(Tag(f"{stats['key']} {stats['mode']}", stats["key_confidence"], "audio"))
-    if kind == "music":
+    if kind == "music" and stats["mood"]:
         tags.append(Tag(stats["mood"], stats["mood_score"], "audio"))
         if stats["danceability"] >= 0.5:
             tags.append(Tag("danceable", stats["danceability"], "audio"))

@@ -11,6 +11,25 @@ from service.fusion import FusedVector
 
 
 @dataclass
+class Moment:
+    """A time range of a video that a search can point at: a sampled frame (CLIP vector), a line of on-screen
+    text, or a run of speech or music (text vectors). `frame_index` is the sampled frame that shows it, whose
+    thumbnail is served at `/videos/{id}/frames/{frame_index}.jpg`."""
+
+    kind: str  # "frame", "text", "speech", "music" or "noise"
+    start_s: float
+    end_s: float
+    frame_index: int
+    text: str = ""  # the words for text, speech and music moments ("" for frames)
+    model: str = ""  # the embedding space of `vector`: the visual model for frames, the text model otherwise
+    vector: np.ndarray | None = None  # unit float32 in memory, float16 on disk
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
+                "frame_index": self.frame_index, "text": self.text}
+
+
+@dataclass
 class VideoRecord:
     id: str  # SHA-256 of the file content
     path: str
@@ -24,6 +43,9 @@ class VideoRecord:
     space_id: str
     warnings: list[str] = field(default_factory=list)
     created_at: float = 0.0
+    # Time-coded search: stored with the record in one transaction, read on demand (`Store.moments_of`), so a
+    # record read back from the store has none.
+    moments: list[Moment] = field(default_factory=list)
 
     @property
     def tags(self) -> list[Tag]:

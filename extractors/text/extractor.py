@@ -60,6 +60,7 @@ class TextExtractor:
         self.max_keywords = max_keywords
         self._categories: PrototypeClassifier | None = None
         self._lock = threading.Lock()
+        self._encode_lock = threading.Lock()  # a fast tokenizer refuses concurrent calls ("Already borrowed")
         self.topics: TopicModel | None = None
         self.topics_unavailable = "no topic model folder configured"
         if topics_dir is not None:
@@ -91,8 +92,10 @@ class TextExtractor:
         """Batch-encode sentences into unit vectors (float32, shape [n, dim])."""
         if not sentences:
             return np.zeros((0, self.dim), np.float32)
-        return self.encoder.encode(list(sentences), batch_size=batch_size, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+        with self._encode_lock:
+            vectors = self.encoder.encode(list(sentences), batch_size=batch_size, normalize_embeddings=True,
+                                          convert_to_numpy=True, show_progress_bar=False)
+        return vectors.astype(np.float32)
 
     def _weighted(self, fields: list[str], vectors: np.ndarray) -> np.ndarray:
         weights = np.array([self.field_weights.get(f, 0.5) for f in fields], np.float32)

@@ -26,6 +26,7 @@ from extractors.visual.frame_stats import (
     stats_tags,
 )
 from extractors.visual.ocr import OcrReader, OnScreenText
+from extractors.visual.safety import SafetyChecker, SafetyOptions, SafetyReport
 from extractors.visual.zero_shot import zero_shot_classifiers
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class VisualOptions:
     ocr: bool = True
     ocr_max_frames: int = 3
     ocr_min_score: float = 0.6
+    safety: SafetyOptions = field(default_factory=SafetyOptions)  # the sensitive-content check (NudeNet, an extra)
 
 
 @dataclass
@@ -92,6 +94,7 @@ class VisualExtractor:
         self.model = f"{Path(spec.model).stem}/{Path(spec.pretrained).name}" if self.clip else NO_CLIP_MODEL
         self.faces = FaceCounter()
         self.ocr = OcrReader(self.options.ocr_min_score) if self.options.ocr else None
+        self.safety = SafetyChecker(self.options.safety)
         self._zero_shot: dict[str, PrototypeClassifier] | None = None
         self._zero_shot_lock = threading.Lock()
 
@@ -108,6 +111,10 @@ class VisualExtractor:
         if self.ocr is None:
             return None
         return self.ocr.read(media.frames, media.frame_times, media.shot_starts, self.options.ocr_max_frames)
+
+    def check_safety(self, media: DecodedMedia) -> SafetyReport:
+        """The sensitive-content flag from sampled frames ("unavailable" without the detector)."""
+        return self.safety.check(media.frames, media.frame_times)
 
     # --- CLIP ---
 
@@ -147,7 +154,8 @@ class VisualExtractor:
         (The words in `meta` are the text extractor's business and are not looked at.)"""
         if media is None:
             return ModalityFeatures.absent(self.name, self.dim, self.model, "no frames")
-        return self.extract_frames(media.frames, media.frame_times, self.frame_stats(media), self.read_text(media))
+        return self.analyze(media.frames, media.frame_times, self.frame_stats(media), self.read_text(media),
+                            self.check_safety(media)).features
 
     def extract_frames(
         self,
@@ -165,8 +173,9 @@ class VisualExtractor:
         times: list[float] | None = None,
         stats: FrameStats | None = None,
         onscreen: OnScreenText | None = None,
+        safety: SafetyReport | None = None,
     ) -> VisualAnalysis:
-        """`extract_frames`, plus the per-frame CLIP vectors."""
+        """`extract_frames`, plus the per-frame CLIP vectors; `safety` (from `check_safety`) adds the flag."""
         times = list(times) if times is not None else [float(i) for i in range(len(frames))]
         if not frames:
             return VisualAnalysis(ModalityFeatures.absent(self.name, self.dim, self.model, "no frames"))
@@ -181,6 +190,9 @@ class VisualExtractor:
             info["ocr"] = onscreen.to_dict()
             if onscreen.lines:
                 tags.append(Tag("on-screen text", 0.5 * max(onscreen.scores), "ocr"))
+        if safety is not None:
+            info["safety"] = safety.to_dict()
+            tags += safety.tags()
         frame_vectors = None
         if self.clip is None:
             vector = stats.vector()

@@ -49,6 +49,15 @@ class ThreadLocalStore:
     def delete(self, video_id: str) -> bool:
         return self.current().delete(video_id)
 
+    def moments_of(self, video_ids: list[str]) -> dict:
+        return self.current().moments_of(video_ids)
+
+    def set_show_sensitive(self, user_id: str, show: bool) -> None:
+        self.current().set_show_sensitive(user_id, show)
+
+    def shows_sensitive(self, user_id: str) -> bool:
+        return self.current().shows_sensitive(user_id)
+
     def close(self) -> None:
         with self._lock:
             for store in self._all:

@@ -10,6 +10,7 @@ from service.errors import SpaceMismatchError
 from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord
 from service.storage.database import Database, from_blob, to_blob
+from service.storage.moments import insert_moments
 
 
 class VideoTable(Database):
@@ -79,6 +80,7 @@ class VideoTable(Database):
                 ),
             )
             self._insert_features(record)
+            insert_moments(self.conn, record)
         return True
 
     def delete(self, video_id: str) -> bool:
@@ -107,6 +109,7 @@ class VideoTable(Database):
                 )
                 self.conn.execute("DELETE FROM modality_features WHERE video_id=?", (r.id,))
                 self._insert_features(r)
+                insert_moments(self.conn, r)
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (spaces.pop(),))
 
     # -- row <-> record ----------------------------------------------------------------------------

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api.routes import health, jobs, search, users, videos
+from service.api.routes import health, jobs, moments, preferences, search, users, videos
 
 api_router = APIRouter()
-for module in (videos, jobs, search, users, health):
+for module in (videos, moments, jobs, search, users, preferences, health):
     api_router.include_router(module.router)
 
 __all__ = ["api_router"]

@@ -5,13 +5,14 @@ text encoder on the few words of on-screen text and sound descriptions.
 - one "text" moment per distinct line of on-screen text, at the frame where OCR read it;
 - one "speech", "music" or "noise" moment per run of that sound (`audio.stats["timeline"]`), described in words
   ("music, 124 BPM, E major") so a query's words and text embedding can find it.
-A sampled frame stands for the time from the midpoint with the frame before to the midpoint with the frame after.
+A sampled frame stands for the time from the midpoint with the frame before to the midpoint with the frame after,
+except that a cut between two frames is the boundary (a frame never stands for time in another shot).
 """
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,18 +29,24 @@ class MomentSources:
 
     frame_times: list[float]
     duration_s: float
+    shot_starts: list[float] = field(default_factory=list)
     frame_vectors: np.ndarray | None = None  # [n, dim] unit CLIP vectors, None without CLIP weights
     visual_model: str = ""
     onscreen: OnScreenText | None = None
     audio_stats: dict[str, Any] | None = None
 
 
-def frame_slots(times: list[float], duration_s: float) -> list[tuple[float, float]]:
-    """The time each sampled frame stands for: midpoint to midpoint, the first from 0, the last to the end."""
+def frame_slots(times: list[float], duration_s: float, shot_starts: list[float] = ()) -> list[tuple[float, float]]:
+    """The time each sampled frame stands for: midpoint to midpoint (or the cut between them), the first from 0,
+    the last to the end."""
     if not times:
         return []
     end = max(duration_s, times[-1])
-    bounds = [0.0, *((a + b) / 2 for a, b in itertools.pairwise(times)), end]
+    inner = []
+    for a, b in itertools.pairwise(times):
+        cuts = [s for s in shot_starts if a < s <= b]
+        inner.append(cuts[-1] if cuts else (a + b) / 2)
+    bounds = [0.0, *inner, end]
     return [(round(bounds[i], 3), round(bounds[i + 1], 3)) for i in range(len(times))]
 
 
@@ -79,7 +86,7 @@ def _worded(src: MomentSources, slots: list[tuple[float, float]]) -> list[Moment
 def build_moments(src: MomentSources, embed: Callable[[list[str]], np.ndarray] | None = None,
                   text_model: str = "") -> list[Moment]:
     """Every moment of one video in time order; worded moments get `embed` vectors (none without an encoder)."""
-    slots = frame_slots(src.frame_times, src.duration_s)
+    slots = frame_slots(src.frame_times, src.duration_s, src.shot_starts)
     if not slots:
         return []
     moments: list[Moment] = []

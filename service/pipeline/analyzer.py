@@ -145,8 +145,8 @@ class Analyzer:
     def _moments(self, prepared: Prepared, analysis: VisualAnalysis) -> list[Moment]:
         """Frames (with CLIP), on-screen text and runs of sound, each with its time range, for time-coded search."""
         media = prepared.media
-        sources = MomentSources(media.frame_times, media.info.duration_s, analysis.frame_vectors, self.visual.model,
-                                prepared.onscreen, prepared.audio.stats)
+        sources = MomentSources(media.frame_times, media.info.duration_s, media.shot_starts, analysis.frame_vectors,
+                                self.visual.model, prepared.onscreen, prepared.audio.stats)
         return build_moments(sources, self.text.embed, self.text.model)
 
     def analyze(self, path: Path, meta: VideoMeta | None = None) -> VideoRecord:

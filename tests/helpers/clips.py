@@ -14,11 +14,11 @@ def solid(rgb) -> np.ndarray:
     return np.full((*SIZE, 3), rgb, np.uint8)
 
 
-def write_clip(path, frames_at: list[tuple[float, np.ndarray]]) -> None:
+def write_clip(path, frames_at: list[tuple[float, np.ndarray]], size: tuple[int, int] = SIZE) -> None:
     """Encode (time, RGB frame) pairs with exact millisecond timestamps, so the frame rate may vary."""
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=25)
-        stream.width, stream.height, stream.pix_fmt = SIZE[1], SIZE[0], "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = size[1], size[0], "yuv420p"
         stream.time_base = Fraction(1, 1000)
         stream.codec_context.time_base = Fraction(1, 1000)
         stream.options = {"crf": "18"}

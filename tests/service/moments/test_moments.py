@@ -92,7 +92,9 @@ def test_search_reads_only_the_moments_of_the_videos_it_returned(stored, analyze
     class CountingStore(Store):
         """The real store, recording which videos' moments were read."""
 
-        asked: list[str] = []
+        def __init__(self, path):
+            super().__init__(path)
+            self.asked: list[str] = []
 
         def moments_of(self, video_ids):
             self.asked.extend(video_ids)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from extractors.base import ModalityFeatures, Tag, VideoMeta, l2_normalize
+from extractors.base import ModalityFeatures, QueryCache, Tag, VideoMeta, l2_normalize
 from extractors.errors import ModelUnavailableError
 from extractors.prototypes import PrototypeClassifier
 from extractors.visual.clip import DEFAULT_CLIP, ClipSpec, LoadedClip, embed_images, embed_texts, load_clip
@@ -97,6 +97,7 @@ class VisualExtractor:
         self.safety = SafetyChecker(self.options.safety)
         self._zero_shot: dict[str, PrototypeClassifier] | None = None
         self._zero_shot_lock = threading.Lock()
+        self._queries = QueryCache()  # CLIP text vectors of recent single queries
 
     # --- weight-free parts (run in the pipeline's prepare stage) ---
 
@@ -126,7 +127,13 @@ class VisualExtractor:
         """Unit CLIP text vectors [n, dim] in the frame vectors' space (text-to-video search); None without CLIP."""
         if self.clip is None:
             return None
-        return embed_texts(self.clip, texts, self.spec.device)
+        cached = self._queries.get(texts[0]) if len(texts) == 1 else None
+        if cached is not None:
+            return cached[None, :]
+        vectors = embed_texts(self.clip, texts, self.spec.device)
+        if len(texts) == 1:
+            self._queries.put(texts[0], vectors[0])
+        return vectors
 
     def zero_shot_classifiers(self) -> dict[str, PrototypeClassifier]:
         """Per class group ("taxonomy", "scene"), prototypes from CLIP's text tower. Built once."""

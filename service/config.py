@@ -17,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.media import MediaLimits, SamplingOptions
-from extractors.visual import VisualOptions
+from extractors.visual import SafetyOptions, VisualOptions
 
 Positive = Annotated[float, Field(gt=0)]
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -172,6 +172,15 @@ class Settings(BaseSettings):
     max_json_kb: PositiveInt = 1024  # body limit for JSON requests
     max_events_per_batch: PositiveInt = 1000
 
+    # Sensitive-content flag (NudeNet on sampled frames; the optional extra `reelsense[safety]`, AGPL-3.0). Without
+    # the extra, or switched off, every video's flag reads "unavailable", never "safe".
+    safety_enabled: bool = True
+    safety_threshold: Share = 0.6  # an exposed-body category at or above this detector score flags the video
+    safety_max_frames: Annotated[int, Field(ge=1)] = 16  # frames checked per video, spread over the sampled ones
+    safety_filter_feeds: bool = True  # keep flagged videos out of the feeds of users who have not opted in
+    # Time-coded search: a moment needs this score (0..1) to be returned as a search hit's or a video's moment.
+    moment_min_score: Share = 0.25
+
     # Librosa's JIT cache, so compilation happens once per machine, not per process.
     numba_cache_dir: Path | None = None  # default: data_dir / "numba_cache"
 
@@ -259,6 +268,7 @@ class Settings(BaseSettings):
             ocr=self.ocr_enabled,
             ocr_max_frames=self.ocr_max_frames,
             ocr_min_score=self.ocr_min_score,
+            safety=SafetyOptions(self.safety_enabled, self.safety_threshold, self.safety_max_frames),
         )
 
     @property

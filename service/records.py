@@ -24,6 +24,25 @@ class FrameThumbnail:
 
 
 @dataclass
+class Moment:
+    """A time range of a video that a search can point at: a sampled frame (CLIP vector), a line of on-screen
+    text, or a run of speech or music (text vectors). `frame_index` is the sampled frame that shows it, whose
+    thumbnail is served at `/videos/{id}/frames/{frame_index}.jpg`."""
+
+    kind: str  # "frame", "text", "speech", "music" or "noise"
+    start_s: float
+    end_s: float
+    frame_index: int
+    text: str = ""  # the words for text, speech and music moments ("" for frames)
+    model: str = ""  # the embedding space of `vector`: the visual model for frames, the text model otherwise
+    vector: np.ndarray | None = None  # unit float32 in memory, float16 on disk
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
+                "frame_index": self.frame_index, "text": self.text}
+
+
+@dataclass
 class VideoRecord:
     id: str  # SHA-256 of the file content
     path: str
@@ -39,14 +58,17 @@ class VideoRecord:
     created_at: float = 0.0
     frames: list[FrameThumbnail] = field(default_factory=list)  # one per sampled frame, in time order
     shot_starts: list[float] = field(default_factory=list)  # seconds where each detected shot begins
-
-    def shot_of(self, time_s: float) -> int:
-        """The 0-based shot a moment falls in (0 when no shots were detected)."""
-        return max(0, sum(1 for s in self.shot_starts if s <= time_s + 1e-6) - 1)
     sound_print: SoundPrint | None = None  # audio landmarks; indexed by the store, not part of the summary
     frame_print: FramePrint | None = None  # perceptual frame hashes; likewise
     sound: dict[str, Any] | None = None  # set by the store: {"sound_id", "offset_s", "matched_video_id"}
     duplicate_of: str | None = None  # set by the store: the stored original this video re-uploads
+    # Time-coded search: stored with the record in one transaction, read on demand (`Store.moments_of`), so a
+    # record read back from the store has none.
+    moments: list[Moment] = field(default_factory=list)
+
+    def shot_of(self, time_s: float) -> int:
+        """The 0-based shot a moment falls in (0 when no shots were detected)."""
+        return max(0, sum(1 for s in self.shot_starts if s <= time_s + 1e-6) - 1)
 
     @property
     def tags(self) -> list[Tag]:

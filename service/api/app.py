@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
         if start_workers:
             state.pool.start()
         state.recommender = LockedRecommender(await run_in_threadpool(load_recommender, components))
+        state.moments = components.moment_search(state.store)
         state.ingest = Ingest(settings, state.store, state.pool, state.recommender, state.metrics, state.jobs)
         if index_folder is not None and start_workers:
             index_folder_in_background(Path(index_folder), settings, state.pool, state.recommender)

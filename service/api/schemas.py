@@ -211,10 +211,41 @@ class SimilarVideos(ResponseModel):
     items: list[RankedVideo]
 
 
+MOMENT_EXAMPLE = {"kind": "text", "start_s": 3.0, "end_s": 4.0, "frame_index": 3, "text": "PASTA", "score": 1.0,
+                  "thumbnail_url": f"/videos/{VIDEO_ID_EXAMPLE}/frames/3.jpg"}
+
+
+class MomentView(ResponseModel):
+    """A time range of a video matching a query: a sampled frame, a line of on-screen text, or a run of sound."""
+
+    model_config = _examples(MOMENT_EXAMPLE)
+    kind: str = Field(description="frame (CLIP), text (on-screen), speech, music or noise")
+    start_s: float
+    end_s: float
+    frame_index: int = Field(description="the sampled frame that shows it")
+    text: str = Field(description="the words matched (on-screen text or a description of the sound); '' for frames")
+    score: float = Field(description="in [0, 1]: word overlap or embedding similarity with the query")
+    thumbnail_url: str = Field(description="JPEG of the frame at `frame_index`")
+
+
+class SearchHit(RankedVideo):
+    model_config = _examples({**RANKED_EXAMPLE[0], "moment": MOMENT_EXAMPLE})
+    moment: MomentView | None = Field(description="the video's best-matching moment; null when none matches")
+
+
 class SearchResults(ResponseModel):
-    model_config = _examples({"query": "cat running around", "items": RANKED_EXAMPLE})
+    model_config = _examples({"query": "pasta", "items": [{**RANKED_EXAMPLE[0], "moment": MOMENT_EXAMPLE}]})
     query: str
-    items: list[RankedVideo]
+    items: list[SearchHit]
+
+
+class VideoMoments(ResponseModel):
+    """One video's moments ranked against a query, best first."""
+
+    model_config = _examples({"video_id": VIDEO_ID_EXAMPLE, "query": "pasta", "items": [MOMENT_EXAMPLE]})
+    video_id: str
+    query: str
+    items: list[MomentView]
 
 
 class Recommendations(ResponseModel):
@@ -317,6 +348,17 @@ class Profile(ResponseModel):
     engaged_videos: int
     seen_videos: int
     stated_interests: dict[str, Any]
+
+
+class ContentSettingsIn(BaseModel):
+    model_config = _examples({"show_sensitive": True})
+    show_sensitive: bool = Field(description="true: the user opts in to videos flagged sensitive in their feed")
+
+
+class ContentSettings(ResponseModel):
+    model_config = _examples({"user_id": "u1", "show_sensitive": False})
+    user_id: str
+    show_sensitive: bool
 
 
 class HistoryCleared(ResponseModel):

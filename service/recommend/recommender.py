@@ -28,6 +28,7 @@ from service.recommend.sounds import SoundAffinity, hidden_copies
 from service.storage import Store
 
 STATED_TAG_BOOST = 0.5  # cold-start users: weight of a stated tag match next to the popularity prior
+SENSITIVE_TAG = "sensitive"  # the safety check's tag (extractors.visual.safety)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Recommender:
         self.visual = visual if settings.clip_text_search else None
         self.interests = InterestEncoder(text, self.visual)
         self._cache = CatalogueCache(self._build_catalogue, settings.index_exact_max)
+        self._sensitive_rows: tuple[Catalogue, np.ndarray] | None = None
 
     # -- catalogue -------------------------------------------------------------------------------
     def catalogue(self) -> Catalogue:
@@ -120,7 +122,7 @@ class Recommender:
         profile = self.user_profile(user_id, now)
         now = time.time() if now is None else now
         exposure = exposure_of(self.store.video_event_counts(), cat.row, self.settings.exposure)
-        excluded = self._excluded(profile, cat) | hidden_copies(
+        excluded = self._excluded(profile, cat) | self._hidden_sensitive(user_id, cat) | hidden_copies(
             cat.ids, cat.row, self.store.duplicate_map(), exposure.engaged, profile.seen | profile.not_interested)
         sounds = SoundAffinity.of_user(self.store, self.store.events(user_id), self.settings.sound_affinity_weight,
                                        self.settings.sound_affinity_saturation)
@@ -157,6 +159,17 @@ class Recommender:
             if vid in cat.row:
                 excluded[cat.row[vid]] = True
         return excluded
+
+    def _hidden_sensitive(self, user_id: str, cat: Catalogue) -> np.ndarray:
+        """Rows flagged sensitive (the "sensitive" tag of the safety check), unless the feeds filter is off or the
+        user opted in. The one place the sensitive-content flag reaches the feed; search and similar are not
+        user-specific and are left as they are."""
+        if not self.settings.safety_filter_feeds or self.store.shows_sensitive(user_id):
+            return np.zeros(len(cat.ids), bool)
+        cached = self._sensitive_rows
+        if cached is None or cached[0] is not cat:  # computed once per built catalogue, not per request
+            cached = self._sensitive_rows = (cat, np.array([SENSITIVE_TAG in tags for tags in cat.tags], bool))
+        return cached[1]
 
     def _retrieve(self, profile: UserProfile, cat: Catalogue, exposure: Exposure, excluded: np.ndarray,
                   now: float) -> Candidates:

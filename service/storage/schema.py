@@ -136,4 +136,24 @@ MIGRATIONS: tuple[str, ...] = (
         ON CONFLICT(hour, sound_id, type) DO UPDATE SET n = n + 1, completion = completion + excluded.completion;
     END
     """,
+    # 4: time-coded moments (frames, on-screen text, sound runs) and per-user content preferences
+    """
+    CREATE TABLE IF NOT EXISTS moments (
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        start_s REAL NOT NULL,
+        end_s REAL NOT NULL,
+        frame_index INTEGER NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL DEFAULT '',
+        vector BLOB,
+        PRIMARY KEY (video_id, idx)
+    );
+    CREATE TABLE IF NOT EXISTS content_preferences (
+        user_id TEXT PRIMARY KEY,
+        show_sensitive INTEGER NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL
+    )
+    """,
 )

@@ -12,6 +12,7 @@ from service.records import VideoRecord
 from service.storage.database import from_blob, to_blob
 from service.storage.frames import FrameTable
 from service.storage.prints import PrintTable
+from service.storage.moments import insert_moments
 
 
 class VideoTable(FrameTable, PrintTable):
@@ -86,6 +87,7 @@ class VideoTable(FrameTable, PrintTable):
             self._insert_features(record)
             self._write_frames(record)
             self._link_prints(record)
+            insert_moments(self.conn, record)
         return True
 
     def delete(self, video_id: str) -> bool:
@@ -116,6 +118,7 @@ class VideoTable(FrameTable, PrintTable):
                 self.conn.execute("DELETE FROM modality_features WHERE video_id=?", (r.id,))
                 self._insert_features(r)
                 self._write_frames(r)
+                insert_moments(self.conn, r)
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (spaces.pop(),))
 
     # -- row <-> record ----------------------------------------------------------------------------

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from service.storage.events import EventTable
 from service.storage.fitted import FittedTable
-from service.storage.sounds import SoundTable
 from service.storage.moments import MomentTable, PreferenceTable
+from service.storage.sounds import SoundTable
 from service.storage.users import UserTable
 from service.storage.videos import VideoTable
 

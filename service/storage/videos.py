@@ -11,8 +11,8 @@ from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord
 from service.storage.database import from_blob, to_blob
 from service.storage.frames import FrameTable
-from service.storage.prints import PrintTable
 from service.storage.moments import insert_moments
+from service.storage.prints import PrintTable
 
 
 class VideoTable(FrameTable, PrintTable):

@@ -66,17 +66,26 @@ def test_reembedding_replaces_the_thumbnails(record, tmp_path):
         assert store.get(record.id).shot_starts == [0.0]
 
 
-def test_a_store_made_before_thumbnails_migrates_and_reads_videos_without_frames(record, tmp_path, monkeypatch):
+def test_a_store_made_before_thumbnails_migrates_and_reads_videos_without_frames(record, tmp_path):
     path = tmp_path / "old.sqlite"
-    with monkeypatch.context() as patch:  # the store as the code before thumbnails (and prints) made it
-        patch.setattr(database_module, "MIGRATIONS", database_module.MIGRATIONS[:1])
-        patch.setattr(Store, "_write_frames", lambda self, record: None)
-        patch.setattr(Store, "_link_prints", lambda self, record: None)
-        with Store(path) as old:
-            old.add(record)
-            assert old.schema_version == 1
+    with Store(path) as store:
+        store.add(record)
+    _downgrade_to_first_schema(path)  # what a store written before thumbnails (and later features) holds
     with Store(path) as store:
         assert store.schema_version == len(database_module.MIGRATIONS)
         assert store.get(record.id).frames == []
         store.add(replace(record, id="f" * 64))
         assert len(store.get("f" * 64).frames) == len(record.frames)
+
+
+def _downgrade_to_first_schema(path) -> None:
+    """Drop every table, index and trigger that later migrations added, and mark the file as version 1."""
+    with sqlite3.connect(":memory:") as first:
+        first.executescript(database_module.MIGRATIONS[0])
+        keep = {name for (name,) in first.execute("SELECT name FROM sqlite_master")}
+    with sqlite3.connect(path) as conn:
+        later = conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+        for kind, name in later:
+            if name not in keep and kind in ("table", "index", "trigger"):
+                conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+        conn.execute("PRAGMA user_version=1")

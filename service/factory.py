@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from extractors.text import TextExtractor
     from extractors.visual import VisualExtractor
     from service.api.workers import WorkerPool
+    from service.moments import MomentSearch
     from service.pipeline import Analyzer
     from service.recommend import Recommender
     from service.storage import Store
@@ -61,7 +62,8 @@ class Components:
 
             s = self.settings
             spec = ClipSpec(s.clip_model, s.clip_pretrained, s.clip_allow_download, s.torch_device)
-            visual = VisualExtractor(spec, strict=s.clip_strict, options=replace(s.visual, ocr=False))
+            options = replace(s.visual, ocr=False, safety=replace(s.visual.safety, enabled=False))
+            visual = VisualExtractor(spec, strict=s.clip_strict, options=options)
         return visual if visual.clip is not None else None
 
     @cached_property
@@ -92,6 +94,14 @@ class Components:
         text = self.text if with_models else None
         visual = self.query_visual if with_models else None
         return Recommender(store or self.store(), self.settings, text=text, visual=visual)
+
+    def moment_search(self, store) -> MomentSearch:
+        """Ranks stored moments against queries: `store` is anything with `moments_of` (a Store, or the API's
+        per-thread store); the text encoder and CLIP's text tower are the recommender's."""
+        from service.moments import MomentSearch
+
+        return MomentSearch(store, text=self.text, visual=self.query_visual,
+                            min_score=self.settings.moment_min_score)
 
     def worker_pool(self) -> WorkerPool:
         from service.api.workers import WorkerPool

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from extractors.base import ModalityFeatures, Tag, VideoMeta, l2_normalize
+from extractors.base import ModalityFeatures, QueryCache, Tag, VideoMeta, l2_normalize
 from extractors.errors import ModelUnavailableError
 from extractors.prototypes import PrototypeClassifier
 from extractors.visual.clip import DEFAULT_CLIP, ClipSpec, LoadedClip, embed_images, embed_texts, load_clip
@@ -26,6 +26,7 @@ from extractors.visual.frame_stats import (
     stats_tags,
 )
 from extractors.visual.ocr import OcrReader, OnScreenText
+from extractors.visual.safety import SafetyChecker, SafetyOptions, SafetyReport
 from extractors.visual.zero_shot import zero_shot_classifiers
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class VisualOptions:
     ocr: bool = True
     ocr_max_frames: int = 3
     ocr_min_score: float = 0.6
+    safety: SafetyOptions = field(default_factory=SafetyOptions)  # the sensitive-content check (NudeNet, an extra)
 
 
 @dataclass
@@ -92,8 +94,10 @@ class VisualExtractor:
         self.model = f"{Path(spec.model).stem}/{Path(spec.pretrained).name}" if self.clip else NO_CLIP_MODEL
         self.faces = FaceCounter()
         self.ocr = OcrReader(self.options.ocr_min_score) if self.options.ocr else None
+        self.safety = SafetyChecker(self.options.safety)
         self._zero_shot: dict[str, PrototypeClassifier] | None = None
         self._zero_shot_lock = threading.Lock()
+        self._queries = QueryCache()  # CLIP text vectors of recent single queries
 
     # --- weight-free parts (run in the pipeline's prepare stage) ---
 
@@ -109,6 +113,10 @@ class VisualExtractor:
             return None
         return self.ocr.read(media.frames, media.frame_times, media.shot_starts, self.options.ocr_max_frames)
 
+    def check_safety(self, media: DecodedMedia) -> SafetyReport:
+        """The sensitive-content flag from sampled frames ("unavailable" without the detector)."""
+        return self.safety.check(media.frames, media.frame_times)
+
     # --- CLIP ---
 
     def embed_frames(self, frames: list[np.ndarray]) -> np.ndarray:
@@ -119,7 +127,13 @@ class VisualExtractor:
         """Unit CLIP text vectors [n, dim] in the frame vectors' space (text-to-video search); None without CLIP."""
         if self.clip is None:
             return None
-        return embed_texts(self.clip, texts, self.spec.device)
+        cached = self._queries.get(texts[0]) if len(texts) == 1 else None
+        if cached is not None:
+            return cached[None, :]
+        vectors = embed_texts(self.clip, texts, self.spec.device)
+        if len(texts) == 1:
+            self._queries.put(texts[0], vectors[0])
+        return vectors
 
     def zero_shot_classifiers(self) -> dict[str, PrototypeClassifier]:
         """Per class group ("taxonomy", "scene"), prototypes from CLIP's text tower. Built once."""
@@ -147,7 +161,8 @@ class VisualExtractor:
         (The words in `meta` are the text extractor's business and are not looked at.)"""
         if media is None:
             return ModalityFeatures.absent(self.name, self.dim, self.model, "no frames")
-        return self.extract_frames(media.frames, media.frame_times, self.frame_stats(media), self.read_text(media))
+        return self.analyze(media.frames, media.frame_times, self.frame_stats(media), self.read_text(media),
+                            self.check_safety(media)).features
 
     def extract_frames(
         self,
@@ -165,8 +180,9 @@ class VisualExtractor:
         times: list[float] | None = None,
         stats: FrameStats | None = None,
         onscreen: OnScreenText | None = None,
+        safety: SafetyReport | None = None,
     ) -> VisualAnalysis:
-        """`extract_frames`, plus the per-frame CLIP vectors."""
+        """`extract_frames`, plus the per-frame CLIP vectors; `safety` (from `check_safety`) adds the flag."""
         times = list(times) if times is not None else [float(i) for i in range(len(frames))]
         if not frames:
             return VisualAnalysis(ModalityFeatures.absent(self.name, self.dim, self.model, "no frames"))
@@ -181,6 +197,9 @@ class VisualExtractor:
             info["ocr"] = onscreen.to_dict()
             if onscreen.lines:
                 tags.append(Tag("on-screen text", 0.5 * max(onscreen.scores), "ocr"))
+        if safety is not None:
+            info["safety"] = safety.to_dict()
+            tags += safety.tags()
         frame_vectors = None
         if self.clip is None:
             vector = stats.vector()

@@ -142,8 +142,9 @@ class FaceCounter:
         return len(faces)
 
 
-def _fallback_motion(frames: list[np.ndarray], times: list[float], shot_starts: list[float]) -> float:
-    """Change per second between consecutive sampled frames of the same shot (when no decoder trace exists)."""
+def sampled_motion(frames: list[np.ndarray], times: list[float], shot_starts: list[float]) -> float:
+    """Change per second between consecutive sampled frames of the same shot (when no decoder trace exists, and
+    for a stretch of the clip such as its opening)."""
     rates = []
     for i in range(1, len(frames)):
         dt = times[i] - times[i - 1]
@@ -175,7 +176,7 @@ def compute_frame_stats(
     counts = np.bincount(colour_names(pixels), minlength=len(COLOUR_NAMES)) / len(pixels)
     shots = max(1, len(shot_starts))
     duration = duration_s if duration_s > 0 else (times[-1] - times[0] if len(times) > 1 else 0.0)
-    motion = motion_per_s if motion_per_s is not None else _fallback_motion(frames, times, shot_starts)
+    motion = motion_per_s if motion_per_s is not None else sampled_motion(frames, times, shot_starts)
     counter = faces or FaceCounter()
     return FrameStats(
         frames=len(frames),

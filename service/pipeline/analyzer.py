@@ -16,16 +16,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extractors.audio import AudioExtractor
+from extractors.audio.fingerprint import SoundPrint, fingerprint
 from extractors.base import ModalityFeatures, VideoMeta
 from extractors.media import DecodedMedia, MediaError, decode
+from extractors.pacing import PacingInput, describe_pacing
 from extractors.text import TextExtractor
-from extractors.visual import VisualExtractor
+from extractors.visual import SafetyReport, VisualAnalysis, VisualExtractor
 from extractors.visual.frame_stats import FrameStats
+from extractors.visual.framehash import FramePrint, frame_print
 from extractors.visual.ocr import OnScreenText
 from service.config import Settings
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
+from service.moments.build import MomentSources, build_moments
 from service.pipeline.files import file_sha256
-from service.records import VideoRecord
+from service.pipeline.thumbnails import make_thumbnails
+from service.records import FrameThumbnail, Moment, VideoRecord
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,10 @@ class Prepared:
     seconds: dict[str, float]
     frame_stats: FrameStats | None = None
     onscreen: OnScreenText | None = None
+    thumbnails: list[FrameThumbnail] | None = None
+    sound_print: SoundPrint | None = None
+    frame_print: FramePrint | None = None
+    safety: SafetyReport | None = None
 
 
 class Analyzer:
@@ -90,14 +99,26 @@ class Analyzer:
         t4 = time.perf_counter()
         text = self.text.extract(replace(meta, onscreen_text=onscreen.text) if onscreen else meta)
         t5 = time.perf_counter()
-        seconds = {"decode": t1 - t0, "frame_stats": t2 - t1, "ocr": t3 - t2, "audio": t4 - t3, "text": t5 - t4}
-        return Prepared(video_id, path, meta, media, text, audio, seconds, stats, onscreen)
+        thumbnails = make_thumbnails(media.frames, media.frame_times, self.settings.thumbnails)
+        t6 = time.perf_counter()
+        sound, frames = fingerprint(media.audio, media.sample_rate), frame_print(media.frames, media.frame_times)
+        t7 = time.perf_counter()
+        safety = self.visual.check_safety(media)
+        t8 = time.perf_counter()
+        seconds = {"decode": t1 - t0, "frame_stats": t2 - t1, "ocr": t3 - t2, "audio": t4 - t3, "text": t5 - t4,
+                   "thumbnails": t6 - t5, "prints": t7 - t6, "safety": t8 - t7}
+        return Prepared(video_id, path, meta, media, text, audio, seconds, stats, onscreen, thumbnails, sound, frames,
+                        safety)
 
     def finish(self, prepared: Prepared) -> VideoRecord:
         t0 = time.perf_counter()
         media = prepared.media
-        visual = self.visual.extract_frames(media.frames, media.frame_times, prepared.frame_stats, prepared.onscreen)
+        analysis = self.visual.analyze(media.frames, media.frame_times, prepared.frame_stats, prepared.onscreen,
+                                       prepared.safety)
+        visual = analysis.features
         prepared.seconds["visual"] = time.perf_counter() - t0
+        self._add_pacing(prepared, visual)
+        moments = self._moments(prepared, analysis)
         features = {"text": prepared.text, "visual": visual, "audio": prepared.audio}
         fused = fuse(features, self.dims, self.settings.fusion_temperature)
         warnings = list(prepared.media.warnings)
@@ -117,7 +138,31 @@ class Analyzer:
             space_id=self.space_id,
             warnings=warnings,
             created_at=time.time(),
+            frames=prepared.thumbnails or [],
+            shot_starts=list(media.shot_starts),
+            sound_print=prepared.sound_print,
+            frame_print=prepared.frame_print,
+            moments=moments,
         )
+
+    def _add_pacing(self, prepared: Prepared, visual: ModalityFeatures) -> None:
+        """Hook and pacing statistics and tags (cross-modal: cuts, frames, text, beats) join the visual modality."""
+        media, onscreen = prepared.media, prepared.onscreen
+        if not media.frames:
+            return
+        stats, tags = describe_pacing(PacingInput(
+            media.info.duration_s, media.frame_times, media.frames, media.shot_starts,
+            prepared.frame_stats.faces_per_frame if prepared.frame_stats else [],
+            list(zip(onscreen.lines, onscreen.times, strict=True)) if onscreen else [], prepared.audio.stats))
+        visual.stats.update(stats)
+        visual.tags.extend(tags)
+
+    def _moments(self, prepared: Prepared, analysis: VisualAnalysis) -> list[Moment]:
+        """Frames (with CLIP), on-screen text and runs of sound, each with its time range, for time-coded search."""
+        media = prepared.media
+        sources = MomentSources(media.frame_times, media.info.duration_s, media.shot_starts, analysis.frame_vectors,
+                                self.visual.model, prepared.onscreen, prepared.audio.stats)
+        return build_moments(sources, self.text.embed, self.text.model)
 
     def analyze(self, path: Path, meta: VideoMeta | None = None) -> VideoRecord:
         return self.finish(self.prepare(path, meta))

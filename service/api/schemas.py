@@ -10,11 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.recommend.events import EVENT_TYPES
+from service.recommend.events import EVENT_TYPES, USER_ID
 from service.records import VideoRecord
 
 VIDEO_ID = r"^[0-9a-f]{64}$"  # SHA-256 of the file content, lower-case hex
-USER_ID = r"^[A-Za-z0-9_.:@-]{1,128}$"
 VIDEO_ID_EXAMPLE = "9f2c6a1e" * 8
 
 
@@ -46,13 +45,16 @@ class ErrorBody(ResponseModel):
 
 ERROR_STATUSES: dict[int, tuple[str, str]] = {  # status -> (description, a typical code)
     400: ("the multipart body could not be parsed", "bad_multipart"),
-    401: ("missing or wrong X-API-Key header (write endpoints)", "unauthorized"),
+    401: ("no valid credential: an admin X-API-Key, or for a user's data also that user's token", "unauthorized"),
+    403: ("a user token used for another user's data", "forbidden"),
     404: ("no such video, frame or job", "video_not_found"),
     409: ("conflicts with the store's state: another embedding space, or not yet in the index", "not_indexed"),
     413: ("body, form field or file over its size limit, or too many events", "too_large"),
     415: ("not multipart, or not an accepted video container or codec", "unsupported_format"),
     422: ("invalid parameters, body, event or media content", "invalid_request"),
-    503: ("not ready, no worker free, or a model is missing: retry later or fix the settings", "busy"),
+    429: ("too many requests for this key, token or address: retry after `Retry-After` seconds", "rate_limited"),
+    503: ("not ready, analysis queue full (see Retry-After), or a model is missing: retry later or fix the settings",
+          "busy"),
     504: ("the analysis did not finish within the job timeout", "timeout"),
 }
 
@@ -299,7 +301,7 @@ class TrendingSounds(ResponseModel):
 
 # -- events and users -----------------------------------------------------------------------------
 class EventIn(BaseModel):
-    user_id: str = Field("", max_length=128)
+    user_id: str = Field("", max_length=128, description=f"matches {USER_ID} (422 `bad_user_id` otherwise)")
     video_id: str = Field("", max_length=128)
     type: str = Field("", max_length=32, description=f"one of: {', '.join(EVENT_TYPES)}")
     timestamp: float | None = Field(None, description="Unix seconds; default: when the server received it")
@@ -359,6 +361,19 @@ class ContentSettings(ResponseModel):
     model_config = _examples({"user_id": "u1", "show_sensitive": False})
     user_id: str
     show_sensitive: bool
+
+
+class UserErased(ResponseModel):
+    model_config = _examples({"user_id": "u1", "erased": True})
+    user_id: str
+    erased: bool = Field(description="false: nothing was stored for this id (erasing is idempotent)")
+
+
+class UserToken(ResponseModel):
+    model_config = _examples({"user_id": "u1", "token": "u1.1767229200.<signature>", "expires_at": 1767229200})
+    user_id: str
+    token: str = Field(description="send as `Authorization: Bearer <token>`; opens this user's own data only")
+    expires_at: int = Field(description="Unix seconds")
 
 
 class HistoryCleared(ResponseModel):

@@ -68,6 +68,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
             print(_summary_lines(r))
     if args.out:
         write_parquet(records, Path(args.out))
+    if args.timings:
+        Path(args.timings).write_text(json.dumps({"embedded": report.embedded, "stage_seconds": report.stage_seconds}))
     _say(f"{len(files)} files: {report.embedded} embedded, {report.skipped} already stored, "
          f"{len(report.failures)} failed" + (f"; wrote {len(records)} rows to {args.out}" if args.out else "")
          + f"; store {components.settings.database}")

@@ -160,3 +160,19 @@ def _demux(container: av.container.InputContainer, picker: FramePicker, audio: A
                 audio.add(frame)
     if audio is not None:
         audio.flush()
+
+
+def decode_audio(path: str | os.PathLike, limits: MediaLimits, sample_rate: int) -> np.ndarray | None:
+    """Only the audio track, mono float32 at `sample_rate` (for files whose video was decoded on the GPU);
+    None without an audio stream. A stream that breaks part-way keeps what was decoded."""
+    with open_container(Path(path)) as container:
+        if not container.streams.audio:
+            return None
+        collector = AudioCollector(sample_rate, int(limits.max_duration_s * sample_rate))
+        try:
+            for frame in container.decode(container.streams.audio[0]):
+                collector.add(frame)
+        except av.error.FFmpegError:
+            pass  # keep the samples decoded so far, as `decode` does
+        collector.flush()
+        return collector.samples()

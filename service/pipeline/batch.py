@@ -32,6 +32,7 @@ class EmbedReport:
     embedded: int = 0
     skipped: int = 0
     failures: list[Failure] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over files; stages overlap
 
     def stored_ids(self, store: Store) -> list[str]:
         """The ids of this run's files that the store holds, in file order."""
@@ -47,7 +48,9 @@ def embed_folder(analyzer: Analyzer, store: Store, files: list[Path], progress: 
     report.skipped = len(files) - len(todo)
     if progress:
         progress(report.skipped)
-    for path, record, error, _seconds in analyzer.analyze_many(todo, ids=report.ids):
+    for path, record, error, seconds in analyzer.analyze_many(todo, ids=report.ids):
+        for stage, value in seconds.items():
+            report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + value
         if error is not None:
             failure = Failure(path, error.code, error.message)
             report.failures.append(failure)

@@ -1,0 +1,81 @@
+"""Where a batch runs the CPU stage (stages.MediaStage): worker processes, one per core by default, or threads
+of this process. Both hand back futures of `MediaResult`; a MediaError raised in a worker comes back as itself.
+
+Processes, because decoding, face detection, OCR and librosa each hold the GIL for part of their work and
+threads of one process could not keep the cores busy. Each worker builds its stage once (OCR and librosa
+warmed up, no CLIP, no text encoder) with its libraries capped at its share of the cores, so N workers do not
+start N x cores threads. Workers are spawned, never forked from a process holding model weights and threads.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from extractors.errors import MediaError
+from extractors.media import DecodedMedia
+from service.pipeline.stages import MediaResult, MediaStage
+
+log = logging.getLogger(__name__)
+_WORKER_STAGE: MediaStage | None = None  # the stage of this worker process (set by _start_worker)
+
+
+def _start_worker(settings, threads: int) -> None:
+    """Initializer of a worker process: build its stage once, with every library capped at `threads`."""
+    global _WORKER_STAGE
+    from service.factory import Components
+
+    _WORKER_STAGE = Components(settings, process_threads=threads).media_stage
+
+
+def _run_in_worker(path: Path, video: DecodedMedia | None) -> MediaResult:
+    return _WORKER_STAGE.run(path, video)
+
+
+class MediaPool:
+    """`processes` spawned workers running the CPU stage; `restart` replaces a pool a crashed worker broke."""
+
+    def __init__(self, settings, processes: int, threads_per_process: int = 1):
+        self.settings, self.processes, self.threads = settings, processes, threads_per_process
+        self._executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.processes, mp_context=mp.get_context("spawn"),
+                                   initializer=_start_worker, initargs=(self.settings, self.threads))
+
+    def submit(self, path: Path, video: DecodedMedia | None = None) -> Future[MediaResult]:
+        return self._executor.submit(_run_in_worker, path, video)
+
+    def restart(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._start()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class ThreadMedia:
+    """The CPU stage in `workers` threads of this process (`media_processes=1`, and single-core machines)."""
+
+    def __init__(self, stage: MediaStage, workers: int):
+        self.stage = stage
+        self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="prepare")
+
+    def submit(self, path: Path, video: DecodedMedia | None = None) -> Future[MediaResult]:
+        return self._executor.submit(self.stage.run, path, video)
+
+    def restart(self) -> None:  # threads cannot break the way a process pool does
+        pass
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def crashed(path: Path) -> MediaError:
+    """The error reported for a file whose worker process died (a decoder crash or the memory limit)."""
+    return MediaError("decoder_crashed", f"{Path(path).name}: the worker process decoding it stopped abruptly")
+
+
+__all__ = ["BrokenProcessPool", "MediaPool", "ThreadMedia", "crashed"]

@@ -65,6 +65,7 @@ class MediaError(ReelsenseError):
         "too_long": 422,
         "resolution_too_high": 422,
         "unreadable": 422,
+        "decoder_crashed": 422,  # batch runs: the worker process decoding the file died (pipeline/runner.py)
     }
 
 

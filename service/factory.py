@@ -36,8 +36,10 @@ class Components:
         self.process_threads = process_threads
         if process_threads > 0:
             import cv2
+            from threadpoolctl import threadpool_limits
 
             cv2.setNumThreads(process_threads)
+            threadpool_limits(process_threads)  # BLAS (numpy, librosa) and OpenMP pools already loaded
 
     @cached_property
     def text(self) -> TextExtractor:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from service.pipeline.analyzer import Analyzer, BatchOptions, Prepared
     from service.records import VideoRecord
 
+NVDEC_THREADS = 8  # files decoded on the GPU at once (the probe: 8 threads kept NVDEC busy on an H200)
 Outcome = tuple[Path, "VideoRecord | None", MediaError | None, dict[str, float]]
 
 
@@ -47,7 +48,8 @@ class BatchRunner:
         self._source, self._ids = iter(paths), ids or {}
         self.media = self._start_media()
         if self.options.gpu_decoder is not None:
-            self.gpu_threads = ThreadPoolExecutor(max_workers=self.options.lookahead, thread_name_prefix="nvdec")
+            threads = min(self.options.lookahead, NVDEC_THREADS)
+            self.gpu_threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="nvdec")
         try:
             self._refill()
             while self._pending:

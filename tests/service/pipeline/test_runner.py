@@ -1,0 +1,69 @@
+"""Batches through `Analyzer.analyze_many`: the CPU stage in worker processes, text and CLIP across videos in
+this process. The records are those of analysing each file alone, in input order; a bad file is reported and
+the batch goes on; a worker process killed mid-batch costs nothing but a restart."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from extractors.errors import MediaError
+from service.fusion import MODALITIES
+from tests.helpers import SAMPLE_MEDIA
+
+FILES = ["gym_workout.mp4", "pasta_recipe.mp4", "cat_zoomies.mp4", "dance_party.mp4"]
+
+
+@pytest.fixture(scope="module")
+def pooled(settings_factory):
+    """An Analyzer whose batches use two worker processes and put up to 64 frames in one CLIP pass."""
+    from service.factory import Components
+
+    return Components(settings_factory(media_processes=2, clip_batch_size=64)).analyzer
+
+
+def _spawned_children() -> list[int]:
+    """Process ids of this process's multiprocessing workers (read from /proc, Linux)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if f"\nPPid:\t{os.getpid()}\n" in status and b"multiprocessing" in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_a_pooled_batch_gives_the_records_of_single_analyses_in_order(pooled, tmp_path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all" * 40)
+    paths = [SAMPLE_MEDIA / FILES[0], broken, *(SAMPLE_MEDIA / f for f in FILES[1:])]
+    results = list(pooled.analyze_many(paths))
+    assert [r[0] for r in results] == paths
+    path, record, error, _ = results[1]
+    assert record is None and isinstance(error, MediaError) and error.code == "not_media"
+    for path, record, error, seconds in results[:1] + results[2:]:
+        alone = pooled.analyze(path)
+        assert error is None and record.id == alone.id
+        for m in MODALITIES:
+            np.testing.assert_allclose(record.features[m].vector, alone.features[m].vector, atol=1e-4)
+        assert {"decode", "ocr", "audio", "text", "visual"} <= set(seconds)
+
+
+def test_a_worker_killed_mid_batch_is_replaced_and_every_file_still_comes_out(pooled):
+    paths = [SAMPLE_MEDIA / f for f in [*FILES, FILES[0]]]
+    batch = pooled.analyze_many(paths)
+    first = next(batch)
+    deadline = time.monotonic() + 30
+    while not (children := _spawned_children()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.kill(children[0], signal.SIGKILL)
+    results = [first, *batch]
+    assert [r[0] for r in results] == paths
+    assert all(error is None and record is not None for _, record, error, _ in results)

@@ -173,6 +173,8 @@ class Settings(BaseSettings):
 
     # Librosa's JIT cache, so compilation happens once per machine, not per process.
     numba_cache_dir: Path | None = None  # default: data_dir / "numba_cache"
+    # Computed values kept between runs (CLIP text vectors of the zero-shot prompts, per model).
+    cache_dir: Path | None = None  # default: data_dir / "cache"
 
     @field_validator("exposure_stages")
     @classmethod
@@ -207,6 +209,10 @@ class Settings(BaseSettings):
     @property
     def numba_cache(self) -> Path:
         return self.numba_cache_dir or self.data_dir / "numba_cache"
+
+    @property
+    def cache(self) -> Path:
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def database(self) -> Path:

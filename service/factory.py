@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from extractors.visual import ClipSpec, VisualExtractor
     from extractors.visual.frames import FrameAnalyzer
     from service.pipeline import Analyzer
+    from service.pipeline.pool import MediaPool
     from service.pipeline.stages import MediaStage
     from service.recommend import Recommender
     from service.storage import Store
@@ -65,7 +66,7 @@ class Components:
         s = self.settings
         self._configure_torch()
         return VisualExtractor(self._clip_spec(), strict=s.clip_strict, options=s.visual, frames=self.frame_analyzer,
-                               cache_dir=s.data_dir / "cache")
+                               cache_dir=s.cache)
 
     def _clip_spec(self) -> ClipSpec:
         from extractors.visual import ClipSpec
@@ -86,6 +87,17 @@ class Components:
         s = self.settings
         sampling = replace(s.sampling, decoder_threads=self.process_threads)
         return MediaStage(s.media_limits, sampling, self.frame_analyzer, self.audio)
+
+    def media_pool(self) -> MediaPool | None:
+        """Worker processes for a batch's CPU stage, started now so they load while this process loads its
+        models (None when `media_processes` resolves to 1); the caller closes it."""
+        from service.pipeline.pool import MediaPool
+
+        processes = self.settings.media_process_count
+        if processes <= 1:
+            return None
+        _ = self.audio  # librosa's JIT cache is filled here first: numba's cache is unsafe for concurrent writers
+        return MediaPool(self.settings, processes).warm()
 
     @cached_property
     def gpu_decoder(self) -> NvdecDecoder | None:

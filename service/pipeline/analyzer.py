@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from service.fusion import FUSION_VERSION, MODALITIES, fuse
 from service.pipeline.files import file_sha256
 from service.pipeline.stages import MediaResult, MediaStage
 from service.records import VideoRecord
+
+if TYPE_CHECKING:
+    from service.pipeline.pool import MediaPool
 
 log = logging.getLogger(__name__)
 
@@ -142,14 +146,16 @@ class Analyzer:
         return self.finish(self.prepare(path, meta))
 
     def analyze_many(
-        self, paths: Iterable[Path], lookahead: int | None = None, ids: dict[Path, str] | None = None
+        self, paths: Iterable[Path], lookahead: int | None = None, ids: dict[Path, str] | None = None,
+        pool: MediaPool | None = None,
     ) -> Iterator[tuple[Path, VideoRecord | None, MediaError | None, dict[str, float]]]:
         """Analyse files, yielding results in input order: the CPU stage runs ahead in worker processes
-        (`media_processes`; `lookahead` files in flight, default two per worker), text and CLIP run here on
-        several videos at once. `ids`: content hashes the caller already computed.
+        (`media_processes`, or `pool` from `Components.media_pool()`; `lookahead` files in flight, default two
+        per worker), text and CLIP run here on several videos at once. `ids`: content hashes already computed.
 
         Yields (path, record, error, stage_seconds); a bad file yields its MediaError and the batch goes on.
         """
         from service.pipeline.runner import BatchRunner
 
-        yield from BatchRunner(self, replace(self.batch, lookahead=lookahead or self.batch.lookahead)).run(paths, ids)
+        options = replace(self.batch, lookahead=lookahead or self.batch.lookahead)
+        yield from BatchRunner(self, options).run(paths, ids, pool)

@@ -34,6 +34,10 @@ def _run_in_worker(path: Path, video: DecodedMedia | None) -> MediaResult:
     return _WORKER_STAGE.run(path, video)
 
 
+def _started() -> bool:
+    return _WORKER_STAGE is not None
+
+
 class MediaPool:
     """`processes` spawned workers running the CPU stage; `restart` replaces a pool a crashed worker broke."""
 
@@ -47,6 +51,12 @@ class MediaPool:
 
     def submit(self, path: Path, video: DecodedMedia | None = None) -> Future[MediaResult]:
         return self._executor.submit(_run_in_worker, path, video)
+
+    def warm(self) -> MediaPool:
+        """Start every worker now (they spawn on demand), so they load while the caller loads its models."""
+        for _ in range(self.processes):
+            self._executor.submit(_started)
+        return self
 
     def restart(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

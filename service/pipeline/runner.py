@@ -44,9 +44,11 @@ class BatchRunner:
         self._ids: dict[Path, str] = {}
         self._alone = 0  # files still to run one at a time after a worker crash
 
-    def run(self, paths: Iterable[Path], ids: dict[Path, str] | None = None) -> Iterator[Outcome]:
+    def run(self, paths: Iterable[Path], ids: dict[Path, str] | None = None,
+            pool: MediaPool | None = None) -> Iterator[Outcome]:
+        """`pool`: worker processes the caller started (and closes); else one is started here for this batch."""
         self._source, self._ids = iter(paths), ids or {}
-        self.media = self._start_media()
+        self.media = pool or self._start_media()
         if self.options.gpu_decoder is not None:
             threads = min(self.options.lookahead, NVDEC_THREADS)
             self.gpu_threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="nvdec")
@@ -59,7 +61,8 @@ class BatchRunner:
         finally:
             if self.gpu_threads is not None:
                 self.gpu_threads.shutdown(wait=True, cancel_futures=True)
-            self.media.close()
+            if pool is None:
+                self.media.close()
 
     def _start_media(self) -> MediaPool | ThreadMedia:
         o = self.options

@@ -1,6 +1,6 @@
 """Batch-embedding throughput: the whole `reelsense embed` command against a common user pipeline, same files.
 
-Generates --videos 30 s 720p H.264/AAC clips (bench/clips.py; cached in --cache between runs, never in the
+Generates --videos 30 s 720p H.264/AAC clips (bench/clips.py; kept in --cache between runs, never in the
 repository), saves ViT-B-32 with random weights as a local checkpoint (same compute as the pretrained model),
 then alternates, --rounds times: A = `reelsense embed FOLDER` (subprocess, the real CLI, all modalities, OCR
 on, a fresh store each time), B = bench/user_pipeline.py (OpenCV reads every frame and keeps one a second, PIL
@@ -10,7 +10,7 @@ files; stages overlap in `reelsense embed`) and, on CUDA, how busy the GPU was (
 
 Targets: 2-core CPU machine, `reelsense embed` >= 1.5x the peer's videos/s; GPU box, >= 8 videos/s and >= 10x.
 
-    python bench/embed_throughput.py [--videos 16] [--rounds 2] [--cache /work/data/bench_clips]
+    python bench/embed_throughput.py [--videos 16] [--rounds 2] [--cache DIR]
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 
+BENCH_CACHE = Path(os.environ.get("REELSENSE_BENCH_CACHE", Path.home() / ".cache" / "reelsense-bench"))
 CPU_RATIO_TARGET = 1.5
 GPU_VIDEOS_TARGET = 8.0
 GPU_RATIO_TARGET = 10.0
@@ -137,7 +138,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--videos", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2, help="A B pairs, alternated")
-    parser.add_argument("--cache", default=os.environ.get("REELSENSE_BENCH_CACHE", "/work/data/bench_clips"))
+    parser.add_argument("--cache", default=str(BENCH_CACHE), help="clips, checkpoint and caches are kept here "
+                        "between runs (default: $REELSENSE_BENCH_CACHE or ~/.cache/reelsense-bench)")
     args = parser.parse_args()
 
     from clips import ClipSpec, ensure_clips

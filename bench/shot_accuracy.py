@@ -1,7 +1,9 @@
 """Shot-cut accuracy and decode cost of each decode mode ("full", "reference", "fast").
 
 Videos, with their true cuts:
-  * PySceneDetect's public test videos (not in this repository; fetch them once, see --scenedetect):
+  * PySceneDetect's public test videos, not in this repository: they are in the `resources` branch of
+    https://github.com/Breakthrough/PySceneDetect under tests/resources/; copy them into --scenedetect
+    (`git clone --depth 1 --branch resources https://github.com/Breakthrough/PySceneDetect`):
     testvideo.mp4 (cuts at frames 30, 180, 394; the last is a fade-in from black) and goldeneye-vfr-drop3.mp4
     (cuts at frames 90, 210 of the 24000/1001 fps timeline; every third frame dropped), as their ContentDetector
     goldens list them;
@@ -11,13 +13,16 @@ Videos, with their true cuts:
 
 A detected cut matches a true one within --tolerance seconds (one detection per true cut).
 
-    python bench/shot_accuracy.py [--scenedetect /work/data/scenedetect] [--cache /work/data/bench_clips] [--clips 4]
+    python bench/shot_accuracy.py [--scenedetect DIR] [--cache DIR] [--clips 4]
+
+Both folders default to ~/.cache/reelsense-bench (REELSENSE_BENCH_CACHE), scenedetect/ under it.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -28,6 +33,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 MODES = ("full", "reference", "fast")
+BENCH_CACHE = Path(os.environ.get("REELSENSE_BENCH_CACHE", Path.home() / ".cache" / "reelsense-bench"))
 SCENEDETECT = {  # file: (true cut frames, frame rate of that numbering), from PySceneDetect's goldens
     "testvideo.mp4": ([30, 180, 394], 30000 / 1001),
     "goldeneye-vfr-drop3.mp4": ([90, 210], 24000 / 1001),
@@ -98,8 +104,8 @@ def _frame_aligned(generated: dict) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenedetect", default="/work/data/scenedetect")
-    parser.add_argument("--cache", default="/work/data/bench_clips", help="generated clips are kept here")
+    parser.add_argument("--scenedetect", default=str(BENCH_CACHE / "scenedetect"))
+    parser.add_argument("--cache", default=str(BENCH_CACHE), help="generated clips are kept here")
     parser.add_argument("--clips", type=int, default=4, help="generated clips per encoder setting")
     parser.add_argument("--tolerance", type=float, default=0.2, help="seconds between a true and a detected cut")
     args = parser.parse_args()

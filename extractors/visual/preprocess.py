@@ -89,13 +89,14 @@ def prepare_batch(images: Any, spec: InputSpec) -> Any:
     import torch
     import torch.nn.functional as F
 
-    x = images.float()
-    h, w = x.shape[-2:]
+    h, w = images.shape[-2:]
     target = _resized(h, w, spec)
-    if target != (h, w):
-        x = F.interpolate(x, size=target, mode=spec.interpolation, align_corners=False, antialias=True)
     top, left = (round((target[0] - spec.size) / 2), round((target[1] - spec.size) / 2))
-    x = x[..., top : top + spec.size, left : left + spec.size].clamp(0, 255) / 255.0
+    if target == (h, w):  # already resized (on the host): crop the uint8 pixels before converting them
+        x = images[..., top : top + spec.size, left : left + spec.size].float() / 255.0
+    else:
+        x = F.interpolate(images.float(), size=target, mode=spec.interpolation, align_corners=False, antialias=True)
+        x = x[..., top : top + spec.size, left : left + spec.size].clamp(0, 255) / 255.0
     mean = torch.tensor(spec.mean, device=x.device).view(1, 3, 1, 1)
     std = torch.tensor(spec.std, device=x.device).view(1, 3, 1, 1)
     return (x - mean) / std

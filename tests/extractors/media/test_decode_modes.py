@@ -12,7 +12,8 @@ from tests.helpers.clips import solid, textured, write_clip
 
 FPS = 25
 CUTS = [1.6, 3.2]  # seconds; the shots pan over different textures
-SCENEDETECT = Path(os.environ.get("REELSENSE_SCENEDETECT_DIR", "/work/data/scenedetect"))
+# PySceneDetect's test videos, when fetched (see bench/shot_accuracy.py); never part of this repository.
+SCENEDETECT = Path(os.environ.get("REELSENSE_BENCH_CACHE", Path.home() / ".cache" / "reelsense-bench")) / "scenedetect"
 
 
 def _seed(t: float) -> int:

@@ -13,6 +13,7 @@ breaks it again is the one reported (`decoder_crashed`); the others go on.
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from service.pipeline.analyzer import Analyzer, BatchOptions, Prepared
     from service.records import VideoRecord
 
+log = logging.getLogger(__name__)
 NVDEC_THREADS = 8  # files decoded on the GPU at once (the probe: 8 threads kept NVDEC busy on an H200)
 Outcome = tuple[Path, "VideoRecord | None", MediaError | None, dict[str, float]]
 
@@ -109,8 +111,11 @@ class BatchRunner:
         self.media.restart()
         if self._alone:  # it ran alone: this file broke the pool
             self._alone -= 1
+            log.warning("%s stopped a worker process on its own: reported as decoder_crashed", path)
             return crashed(path)
         in_flight = [p for p, _ in self._pending]
+        log.warning("a worker process died; pool restarted, %d files in flight run again one at a time",
+                    len(in_flight) + 1)
         self._pending.clear()
         self._source = itertools.chain(in_flight, self._source)
         self._alone = len(in_flight) + 1

@@ -35,6 +35,7 @@ class Components:
     def __init__(self, settings: Settings, process_threads: int = 0):
         self.settings = settings
         self.process_threads = process_threads
+        self._pooled = False  # media_pool() was called: the CPU stage of batches runs in its workers
         if process_threads > 0:
             import cv2
             from threadpoolctl import threadpool_limits
@@ -96,7 +97,7 @@ class Components:
         processes = self.settings.media_process_count
         if processes <= 1:
             return None
-        _ = self.audio  # librosa's JIT cache is filled here first: numba's cache is unsafe for concurrent writers
+        self._pooled = True  # the analyzer built after this leaves librosa to the workers (see `analyzer`)
         return MediaPool(self.settings, processes).warm()
 
     @cached_property
@@ -148,6 +149,10 @@ class Components:
         processes = s.media_process_count
         batch = BatchOptions(processes, max(s.prepare_workers, 2 * processes if processes > 1 else 0),
                              s.clip_batch_size, self.gpu_decoder)
+        if self._pooled:  # the workers run librosa: no JIT warm-up here (a stray `prepare` warms up lazily)
+            from extractors.audio import AudioExtractor
+
+            return Analyzer(s, text=self.text, visual=self.visual, audio=AudioExtractor(warm_up=False), batch=batch)
         return Analyzer(s, text=self.text, visual=self.visual, audio=self.audio, media=self.media_stage, batch=batch)
 
     def store(self) -> Store:

@@ -1,4 +1,8 @@
-"""Decode sampled frames and the whole (capped) audio track of a video in one demux pass, under limits."""
+"""Decode sampled frames and the whole (capped) audio track of a video in one demux pass, under limits.
+
+Which video frames are decoded depends on `SamplingOptions.decode_mode` (see DECODE_MODES and plan.py);
+frames are scaled inside the decoder (swscale) to the sample size and to the shot detector's 32x32 only.
+"""
 from __future__ import annotations
 
 import os
@@ -7,7 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from extractors.errors import MediaError
+from extractors.errors import MediaError, ModelUnavailableError
 from extractors.media.plan import SamplePlan, cut_keyframes, plan_samples, read_index
 from extractors.media.probing import open_container, probe
 from extractors.media.sampling import FramePicker, sample_times
@@ -65,7 +69,8 @@ def decode(
     p = Path(path)
     info = probe(p, limits)
     if options.decode_mode not in DECODE_MODES:
-        raise ValueError(f"decode_mode must be one of {DECODE_MODES}, not {options.decode_mode!r}")
+        raise ModelUnavailableError("REELSENSE_DECODE_MODE",
+                                    f"decode mode {options.decode_mode!r} is not one of {', '.join(DECODE_MODES)}")
     plan = _plan(p, info, options) if options.decode_mode == "fast" else None
     picker = FramePicker(info, options, plan)
     audio: AudioCollector | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -20,22 +21,29 @@ from service.pipeline.stages import MediaResult, MediaStage
 
 log = logging.getLogger(__name__)
 _WORKER_STAGE: MediaStage | None = None  # the stage of this worker process (set by _start_worker)
+_WORKER_ERROR: Exception | None = None  # why it could not be built (raised with every task, in the caller)
 
 
 def _start_worker(settings, threads: int) -> None:
     """Initializer of a worker process: build its stage once, with every library capped at `threads`."""
-    global _WORKER_STAGE
+    global _WORKER_STAGE, _WORKER_ERROR
     from service.factory import Components
 
-    _WORKER_STAGE = Components(settings, process_threads=threads).media_stage
+    try:
+        _WORKER_STAGE = Components(settings, process_threads=threads).media_stage
+    except Exception as exc:  # e.g. a missing model: reported to the caller, not as a broken pool
+        _WORKER_ERROR = exc
 
 
 def _run_in_worker(path: Path, video: DecodedMedia | None) -> MediaResult:
+    _started()
     return _WORKER_STAGE.run(path, video)
 
 
 def _started() -> bool:
-    return _WORKER_STAGE is not None
+    if _WORKER_ERROR is not None:
+        raise _WORKER_ERROR
+    return True
 
 
 class MediaPool:
@@ -44,23 +52,57 @@ class MediaPool:
     def __init__(self, settings, processes: int, threads_per_process: int = 1):
         self.settings, self.processes, self.threads = settings, processes, threads_per_process
         self._executor = self._start()
+        self._first: Future | None = None
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.processes, mp_context=mp.get_context("spawn"),
                                    initializer=_start_worker, initargs=(self.settings, self.threads))
 
     def submit(self, path: Path, video: DecodedMedia | None = None) -> Future[MediaResult]:
-        return self._executor.submit(_run_in_worker, path, video)
+        self._wait_for_first()
+        try:
+            return self._executor.submit(_run_in_worker, path, video)
+        except BrokenProcessPool:  # a worker died while the pool was idle (the files in flight report it)
+            self.restart()
+            self._wait_for_first()
+            return self._executor.submit(_run_in_worker, path, video)
+
+    def _wait_for_first(self) -> None:
+        """No second worker may start before the first has filled the JIT cache; its start-up error is raised."""
+        if self._first is not None:
+            try:
+                self._first.result()
+            except BrokenProcessPool:
+                pass  # the next submit finds the pool broken and replaces it
 
     def warm(self) -> MediaPool:
-        """Start every worker now (they spawn on demand), so they load while the caller loads its models."""
-        for _ in range(self.processes):
-            self._executor.submit(_started)
+        """Start the workers now (they spawn on demand), so they load while the caller loads its models: the
+        first alone, the others once it is ready, because it fills librosa's JIT cache on a machine's first
+        run and numba's cache is not safe for concurrent writers."""
+        first = self._first = self._executor.submit(_started)
+        executor, others = self._executor, self.processes - 1
+
+        def start_the_others() -> None:
+            try:
+                first.result()
+                for _ in range(others):
+                    executor.submit(_started)
+            except (BrokenProcessPool, RuntimeError):  # the pool broke or was shut down meanwhile
+                pass
+
+        threading.Thread(target=start_the_others, name="pool-warm", daemon=True).start()
         return self
 
     def restart(self) -> None:
+        """Replace the pool when a dead worker broke it (nothing happens while it works)."""
+        try:
+            self._executor.submit(_started)
+            return
+        except BrokenProcessPool:
+            pass
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._executor = self._start()
+        self.warm()
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -17,7 +17,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,7 +102,7 @@ class BatchRunner:
             result = future.result()
         except MediaError as exc:
             result = exc
-        except BrokenProcessPool:
+        except (BrokenProcessPool, CancelledError):  # cancelled: lost with a pool that was replaced
             return self._after_crash(path)
         self._alone = max(0, self._alone - 1)
         return result

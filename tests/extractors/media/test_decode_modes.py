@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from extractors.errors import ModelUnavailableError
 from extractors.media import SamplingOptions, decode, sample_times
 from tests.helpers.clips import solid, textured, write_clip
 
@@ -54,9 +55,10 @@ def test_a_fade_in_from_black_starts_a_shot(tmp_path):
     assert media.shot_starts == pytest.approx([0.0, 1.0], abs=0.05)
 
 
-def test_an_unknown_mode_is_refused(keyed_clip):
-    with pytest.raises(ValueError, match="decode_mode"):
+def test_an_unknown_mode_names_the_setting(keyed_clip):
+    with pytest.raises(ModelUnavailableError) as err:
         decode(keyed_clip, options=SamplingOptions(decode_mode="turbo"))
+    assert err.value.details["setting"] == "REELSENSE_DECODE_MODE"
 
 
 # PySceneDetect's goldens (ContentDetector): testvideo.mp4 at frames 30, 180, 394 (29.97 fps; 394 is a fade-in

@@ -2,14 +2,14 @@
 of this process. Both hand back futures of `MediaResult`; a MediaError raised in a worker comes back as itself.
 
 Processes, because decoding, face detection, OCR and librosa each hold the GIL for part of their work and
-threads of one process could not keep the cores busy. Each worker builds its stage once (OCR and librosa
-warmed up, no CLIP, no text encoder) with its libraries capped at its share of the cores, so N workers do not
-start N x cores threads. Workers are spawned, never forked from a process holding model weights and threads.
+threads of one process could not keep the cores busy. Each worker builds its stage once (librosa warmed up,
+no CLIP, no text encoder) with its libraries capped at its share of the cores, so N workers do not start
+N x cores threads. Workers are spawned, never forked from a process holding model weights and threads.
 """
 from __future__ import annotations
 
-import logging
 import multiprocessing as mp
+import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,7 +19,6 @@ from extractors.errors import MediaError
 from extractors.media import DecodedMedia
 from service.pipeline.stages import MediaResult, MediaStage
 
-log = logging.getLogger(__name__)
 _WORKER_STAGE: MediaStage | None = None  # the stage of this worker process (set by _start_worker)
 _WORKER_ERROR: Exception | None = None  # why it could not be built (raised with every task, in the caller)
 
@@ -49,8 +48,9 @@ def _started() -> bool:
 class MediaPool:
     """`processes` spawned workers running the CPU stage; `restart` replaces a pool a crashed worker broke."""
 
-    def __init__(self, settings, processes: int, threads_per_process: int = 1):
-        self.settings, self.processes, self.threads = settings, processes, threads_per_process
+    def __init__(self, settings, processes: int, threads_per_process: int | None = None):
+        self.settings, self.processes = settings, processes
+        self.threads = threads_per_process or max(1, len(os.sched_getaffinity(0)) // processes)
         self._executor = self._start()
         self._first: Future | None = None
 

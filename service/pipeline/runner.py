@@ -69,7 +69,7 @@ class BatchRunner:
     def _start_media(self) -> MediaPool | ThreadMedia:
         o = self.options
         if o.processes > 1:
-            return MediaPool(self.analyzer.settings, o.processes)
+            return MediaPool(self.analyzer.settings, o.processes).warm()
         return ThreadMedia(self.analyzer.media, o.lookahead)
 
     def _submit(self, path: Path) -> Future[MediaResult]:

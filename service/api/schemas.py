@@ -17,8 +17,10 @@ VIDEO_ID = r"^[0-9a-f]{64}$"  # SHA-256 of the file content, lower-case hex
 VIDEO_ID_EXAMPLE = "9f2c6a1e" * 8
 
 
-def _examples(*examples: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": list(examples)})
+def _examples(*examples: dict[str, Any], strict: bool = False) -> ConfigDict:
+    """Examples for the document; `strict` (request bodies): a value of another JSON type than declared is
+    refused, not converted (`0` is no boolean, `"1.5"` no number), as the document promises."""
+    return ConfigDict(json_schema_extra={"examples": list(examples)}, strict=strict)
 
 
 class ResponseModel(BaseModel):
@@ -301,6 +303,7 @@ class TrendingSounds(ResponseModel):
 
 # -- events and users -----------------------------------------------------------------------------
 class EventIn(BaseModel):
+    model_config = ConfigDict(strict=True)
     user_id: str = Field("", max_length=128, description=f"matches {USER_ID} (422 `bad_user_id` otherwise)")
     video_id: str = Field("", max_length=128)
     type: str = Field("", max_length=32, description=f"one of: {', '.join(EVENT_TYPES)}")
@@ -312,7 +315,7 @@ class EventIn(BaseModel):
 class EventBatch(BaseModel):
     model_config = _examples({"events": [
         {"user_id": "u1", "video_id": VIDEO_ID_EXAMPLE, "type": "view", "watch_seconds": 4.2, "completion": 0.85},
-        {"user_id": "u1", "video_id": VIDEO_ID_EXAMPLE, "type": "like"}]})
+        {"user_id": "u1", "video_id": VIDEO_ID_EXAMPLE, "type": "like"}]}, strict=True)
     events: list[EventIn] = Field(..., min_length=1, max_length=10_000)
 
 
@@ -322,7 +325,7 @@ class EventsAccepted(ResponseModel):
 
 
 class InterestsIn(BaseModel):
-    model_config = _examples({"text": "home cooking and quick pasta recipes", "tags": ["#food"]})
+    model_config = _examples({"text": "home cooking and quick pasta recipes", "tags": ["#food"]}, strict=True)
     text: str = Field("", max_length=2000)
     tags: list[str] = Field(default_factory=list, max_length=50)
 
@@ -353,7 +356,7 @@ class Profile(ResponseModel):
 
 
 class ContentSettingsIn(BaseModel):
-    model_config = _examples({"show_sensitive": True})
+    model_config = _examples({"show_sensitive": True}, strict=True)
     show_sensitive: bool = Field(description="true: the user opts in to videos flagged sensitive in their feed")
 
 

@@ -38,7 +38,7 @@ def _search_text(q: Annotated[str, Query(min_length=1, max_length=500, examples=
     text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in q)
     text = " ".join(text.split())
     if not text:
-        raise QueryError("empty_query", "the query has no words (only spaces or control characters)")
+        raise QueryError("empty_query", "the search query is empty")
     return text
 
 

@@ -10,7 +10,7 @@ router = APIRouter(tags=["users"])
 
 
 @router.put("/users/{user_id}/content-settings", dependencies=[RequireUserAccess],
-            responses=error_responses(401, 403, 422))
+            responses=error_responses(401, 403, 413, 422))
 def put_content_settings(user_id: UserId, body: ContentSettingsIn, store: StoreDep) -> ContentSettings:
     """Opt a user in to (or out of) videos flagged sensitive in their feed; without an opt-in they are left out
     (setting REELSENSE_SAFETY_FILTER_FEEDS)."""

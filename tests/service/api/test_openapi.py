@@ -25,7 +25,7 @@ ERROR_STATUSES = {
     ("delete", "/users/{user_id}"): {422} | USER | LIMITED,
     ("post", "/users/{user_id}/token"): {401, 422, 503} | LIMITED,
     ("get", "/users/{user_id}/recommendations"): {422} | USER | LIMITED,
-    ("put", "/users/{user_id}/content-settings"): {422} | USER | LIMITED,
+    ("put", "/users/{user_id}/content-settings"): {413, 422} | USER | LIMITED,
     ("get", "/users/{user_id}/content-settings"): {422} | USER | LIMITED,
     ("get", "/healthz"): set(),
     ("get", "/readyz"): {503},

@@ -90,8 +90,11 @@ def allowed_methods(request: Request) -> str | None:
 
 
 async def _on_reelsense_error(request: Request, exc: ReelsenseError) -> JSONResponse:
-    settings = getattr(request.app.state, "settings", None)
-    return error_response(without_paths(exc, server_paths(settings)) if settings is not None else exc)
+    state = request.app.state
+    paths = getattr(state, "server_paths", None)
+    if paths is None and getattr(state, "settings", None) is not None:
+        paths = state.server_paths = server_paths(state.settings)  # once per app: the settings are frozen
+    return error_response(without_paths(exc, paths) if paths else exc)
 
 
 async def _on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -86,7 +86,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 
 def _embed_with_ray(args: argparse.Namespace) -> int:
-    """The Ray Data engine: shards (and errors.jsonl) under --out; a store given with --db is only read, for
+    """The Ray Data engine: shards (and _errors.jsonl) under --out; a store given with --db is only read, for
     the ids already embedded (`reelsense import OUT` loads the shards into it)."""
     from tqdm import tqdm
 

@@ -22,7 +22,7 @@ def _media_commands(sub, commands: dict[str, Callable]) -> None:
                                          "--engine ray into Parquet shards on a Ray cluster")
     embed.add_argument("folder", help="a folder or file; with --engine ray also any URI pyarrow reads (s3://...)")
     embed.add_argument("--out", help="also write one Parquet row per video to this file; with --engine ray (required)"
-                                     " the folder or URI the shards and errors.jsonl go to")
+                                     " the folder or URI the shards and _errors.jsonl go to")
     embed.add_argument("--engine", choices=["local", "ray"], default="local",
                        help="local: this machine, into the store; ray: a Ray Data job writing shards "
                             "(pip install 'reelsense[ray]'), to load with `reelsense import`")

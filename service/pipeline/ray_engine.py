@@ -83,7 +83,7 @@ def embed_with_ray(settings: Settings, source: str, out: str, address: str | Non
                    known_ids: Iterable[str] = (), progress: Callable[[int], None] | None = None,
                    on_failure: Callable[[dict], None] | None = None) -> RayReport:
     """Embed every media file under `source` into Parquet shards under `out`, skipping ids in `out`'s shards or
-    in `known_ids`; this run's failures are written to `out`/errors.jsonl. `address`: a running cluster ("auto",
+    in `known_ids`; this run's failures are written to `out`/_errors.jsonl. `address`: a running cluster ("auto",
     "ray://HOST:PORT"); None starts Ray on this machine unless this process already joined one."""
     ray = require_ray()
     files = list_media(source)
@@ -120,8 +120,10 @@ def _connect(ray, address: str | None) -> bool:
 
 def _dataset(ray, settings: Settings, files: list[str], out: str, done: frozenset[str]):
     """The lazy Ray Data pipeline; nothing runs until it is iterated."""
+    verbose = log.isEnabledFor(logging.INFO)
     context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = log.isEnabledFor(logging.INFO)  # the CLI shows its own bar
+    context.enable_progress_bars = verbose  # the CLI shows its own bar
+    logging.getLogger("ray.data").setLevel(logging.INFO if verbose else logging.WARNING)
     plan = plan_actors(settings, ray.cluster_resources())
     log.info("ray engine: %s", plan)
     # Paths relative to the driver's folder mean nothing in an actor: send them resolved.

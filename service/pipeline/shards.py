@@ -1,5 +1,5 @@
 """The Ray engine's output folder (local or a pyarrow filesystem URI): Parquet shards in the schema of
-`reelsense embed --out` (parquet.py), which `reelsense import` reads, and `errors.jsonl`, one line per file
+`reelsense embed --out` (parquet.py), which `reelsense import` reads, and `_errors.jsonl`, one line per file
 that could not be embedded in the last run.
 
 A shard is named after the ids it holds, so a task Ray retries rewrites the same shard rather than adding a
@@ -20,7 +20,7 @@ from service.pipeline.parquet import SCHEMA, record_row
 from service.pipeline.sources import filesystem
 from service.records import VideoRecord
 
-ERRORS_FILE = "errors.jsonl"
+ERRORS_FILE = "_errors.jsonl"  # "_": pyarrow and pandas reading the folder skip it
 
 
 def _join(base: str, name: str) -> str:

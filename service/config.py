@@ -111,9 +111,10 @@ class Settings(BaseSettings):
     # "auto": fp16 on CUDA, bf16 on CPUs with native bf16 (AMX/AVX-512 BF16), else fp32 (same space either way).
     clip_precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     # `reelsense embed --engine ray` (pip install reelsense[ray]): CPU-stage actors (decode, frame statistics,
-    # OCR, audio; 0: one per CPU the model actors leave free), model actors (text, CLIP, fusion, shard writing;
-    # 0: one per GPU, or one without GPUs), the CPUs a model actor reserves when it has no GPU, videos per model
-    # batch (= rows per Parquet shard), and calls queued per actor (backpressure: how far decoding runs ahead).
+    # OCR, audio; 0: one per CPU the model actors leave free on a GPU cluster, one per CPU without GPUs), model
+    # actors (text, CLIP, fusion, shard writing; 0: one per GPU, or one without GPUs), the CPUs a model actor
+    # reserves, videos per model batch (= rows per Parquet shard), and calls queued per actor (backpressure:
+    # how far decoding may run ahead of the models).
     ray_media_actors: Annotated[int, Field(ge=0)] = 0
     ray_model_actors: Annotated[int, Field(ge=0)] = 0
     ray_model_cpus: Annotated[float, Field(gt=0)] = 1.0

@@ -58,12 +58,19 @@ def _node_lock(folder: Path):
 
 
 class MediaActor:
-    """The CPU stage of one file per call. `done`: ids already in the output's shards or the given store."""
+    """The CPU stage of one file per call. `done`: ids already in the output's shards or the given store. The
+    worker process starts with the first file to decode, so a rerun that skips everything starts none."""
 
     def __init__(self, settings, done: frozenset[str], threads: int = 1):
-        with _node_lock(settings.numba_cache):
-            self.pool = MediaPool(settings, 1, threads).warm().ready()
-        self.done = done
+        self.settings, self.done, self.threads = settings, done, threads
+        self._pool: MediaPool | None = None
+
+    @property
+    def pool(self) -> MediaPool:
+        if self._pool is None:
+            with _node_lock(self.settings.numba_cache):
+                self._pool = MediaPool(self.settings, 1, self.threads).warm().ready()
+        return self._pool
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         rows = [self.run(location) for location in batch.column("path").to_pylist()]
@@ -94,12 +101,13 @@ class MediaActor:
 
 class ModelActor:
     """Text, CLIP and fusion for a batch of CPU-stage rows, written as one shard to `out`. `threads` caps torch
-    and BLAS in this actor (its CPU reservation; 0 on a GPU actor)."""
+    and BLAS in this actor (its CPU reservation; 0 on a GPU actor). Models load once, with the first batch
+    that has a file to embed."""
 
     def __init__(self, settings, out: str, threads: int = 0):
         from service.factory import Components
 
-        self.analyzer = Components(settings, process_threads=threads).media_elsewhere().analyzer
+        self.components = Components(settings, process_threads=threads).media_elsewhere()
         self.out = out
 
     def __call__(self, batch: pa.Table) -> pa.Table:
@@ -119,7 +127,7 @@ class ModelActor:
         """The records of `rows` in one shard; returns its name and each file's seconds per stage."""
         from service.pipeline.runner import embed_prepared
 
-        analyzer = self.analyzer
+        analyzer = self.components.analyzer  # models load with the first batch that has files to embed
         prepared = analyzer.with_text([(Path(r["path"]), pickle.loads(r["result"]), VideoMeta(**json.loads(r["meta"])),
                                         r["id"]) for r in rows])
         vectors = embed_prepared(analyzer, prepared)

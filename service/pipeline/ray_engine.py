@@ -41,21 +41,26 @@ def require_ray():
 
 @dataclass(frozen=True)
 class ActorPlan:
-    """How many actors of each kind, and what a model actor reserves (a GPU, or `model_cpus` CPUs)."""
+    """How many actors of each kind and what each reserves: a model actor a GPU (when there are GPUs) and
+    `model_cpus` CPUs, a CPU-stage actor `media_cpus` CPUs."""
 
     media_actors: int
+    media_cpus: float
     model_actors: int
     model_gpus: int
     model_cpus: float
 
 
 def plan_actors(settings: Settings, resources: dict[str, float]) -> ActorPlan:
-    """Model actors: one per GPU (one without GPUs) unless set; CPU-stage actors: one per CPU the model actors
-    leave free (at least one) unless set."""
+    """Model actors: one per GPU (one without GPUs) unless set. CPU-stage actors: one per CPU the model actors
+    leave free with GPUs; without GPUs one per CPU, sharing the model actors' reservation, because CLIP on a
+    CPU waits for the CPU stage most of the time (as the local engine's main process does beside its pool)."""
     gpus, cpus = int(resources.get("GPU", 0)), resources.get("CPU", 1.0)
     models = settings.ray_model_actors or max(1, gpus)
-    media = settings.ray_media_actors or max(1, int(cpus - models * settings.ray_model_cpus))
-    return ActorPlan(media, models, 1 if gpus else 0, settings.ray_model_cpus)
+    free = max(cpus - models * settings.ray_model_cpus, 0.0)
+    media = settings.ray_media_actors or max(1, int(free if gpus else cpus))
+    media_cpus = round(min(1.0, max(free / media, 0.01)), 3)
+    return ActorPlan(media, media_cpus, models, 1 if gpus else 0, settings.ray_model_cpus)
 
 
 @dataclass
@@ -133,7 +138,7 @@ def _dataset(ray, settings: Settings, files: list[str], out: str, done: frozense
     gpu = {"num_gpus": plan.model_gpus} if plan.model_gpus else {}
     return (
         ray.data.from_items([{"path": f} for f in files], override_num_blocks=min(len(files), 10_000))
-        .map_batches(MediaActor, batch_size=1, batch_format="pyarrow", num_cpus=1,
+        .map_batches(MediaActor, batch_size=1, batch_format="pyarrow", num_cpus=plan.media_cpus,
                      compute=pool(size=plan.media_actors, max_tasks_in_flight_per_actor=in_flight),
                      fn_constructor_kwargs={"settings": settings, "done": done})
         .map_batches(ModelActor, batch_size=settings.ray_batch_size, batch_format="pyarrow",

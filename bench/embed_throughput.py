@@ -206,7 +206,7 @@ def _ray_verdict(local: float, ray: float, locals_: list[Run], rays: list[Run], 
     overhead = 1 - ray / local
     verdict = "met" if overhead <= RAY_OVERHEAD_TARGET else "missed"
     return (f"median: local engine {local:.3f} videos/s, ray engine {ray:.3f} videos/s: the ray engine is "
-            f"{overhead:+.0%} slower (its CPU-s/video counts the driver only: Ray's workers are not its children)\n"
+            f"{abs(overhead):.0%} {'slower' if overhead > 0 else 'faster'} (its CPU-s/video counts the driver only)\n"
             f"target: ray engine within {RAY_OVERHEAD_TARGET:.0%} of the local engine: {verdict}")
 
 

@@ -6,7 +6,8 @@ classes: Ray builds one per actor, so models load once per actor, and they do no
   the local engine's pool.MediaPool, so a file that crashes the decoder is a `decoder_crashed` row, not a
   lost actor.
 - `ModelActor` (a GPU each when the cluster has them): text encoder, CLIP on the frames of the whole batch,
-  fusion, then one Parquet shard per batch, written straight to the output folder.
+  fusion, then one Parquet shard per batch, written straight to the output folder (never next to shards of
+  another embedding space).
 
 Between them each file is one row of `STAGE_SCHEMA`; the job's output is one row of `SUMMARY_SCHEMA` a file.
 """
@@ -23,6 +24,7 @@ import pyarrow as pa
 
 from extractors.base import VideoMeta
 from extractors.errors import MediaError
+from service.errors import SpaceMismatchError
 from service.pipeline.analyzer import read_sidecar
 from service.pipeline.pool import BrokenProcessPool, MediaPool, crashed
 from service.pipeline.shards import write_shard
@@ -104,11 +106,11 @@ class ModelActor:
     and BLAS in this actor (its CPU reservation; 0 on a GPU actor). Models load once, with the first batch
     that has a file to embed."""
 
-    def __init__(self, settings, out: str, threads: int = 0):
+    def __init__(self, settings, out: str, spaces: frozenset[str] = frozenset(), threads: int = 0):
         from service.factory import Components
 
         self.components = Components(settings, process_threads=threads).media_elsewhere()
-        self.out = out
+        self.out, self.spaces = out, spaces
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         rows = batch.to_pylist()
@@ -128,6 +130,9 @@ class ModelActor:
         from service.pipeline.runner import embed_prepared
 
         analyzer = self.components.analyzer  # models load with the first batch that has files to embed
+        if self.spaces and analyzer.space_id not in self.spaces:
+            raise SpaceMismatchError(f"{self.out} holds vectors of embedding space {sorted(self.spaces)[0]}; these "
+                                     f"models make {analyzer.space_id}: write to another folder")
         prepared = analyzer.with_text([(Path(r["path"]), pickle.loads(r["result"]), VideoMeta(**json.loads(r["meta"])),
                                         r["id"]) for r in rows])
         vectors = embed_prepared(analyzer, prepared)

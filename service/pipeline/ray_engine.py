@@ -94,11 +94,13 @@ def embed_with_ray(settings: Settings, source: str, out: str, address: str | Non
     files = list_media(source)
     if not files:
         raise CommandError("no_videos", f"no video files under {source}")
-    done = frozenset(shard_ids(out)) | frozenset(known_ids)
+    written, spaces = shard_ids(out)
+    done = frozenset(written) | frozenset(known_ids)
     started = _connect(ray, address)
     report = RayReport(files)
     try:
-        for batch in _dataset(ray, settings, files, out, done).iter_batches(batch_format="pyarrow", batch_size=None):
+        dataset = _dataset(ray, settings, files, out, done, spaces)
+        for batch in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
             for row in batch.to_pylist():
                 report.add(row)
                 if on_failure and row["status"] == "failed":
@@ -123,7 +125,7 @@ def _connect(ray, address: str | None) -> bool:
     return True
 
 
-def _dataset(ray, settings: Settings, files: list[str], out: str, done: frozenset[str]):
+def _dataset(ray, settings: Settings, files: list[str], out: str, done: frozenset[str], spaces: set[str]):
     """The lazy Ray Data pipeline; nothing runs until it is iterated."""
     verbose = log.isEnabledFor(logging.INFO)
     context = ray.data.DataContext.get_current()
@@ -144,7 +146,7 @@ def _dataset(ray, settings: Settings, files: list[str], out: str, done: frozense
         .map_batches(ModelActor, batch_size=settings.ray_batch_size, batch_format="pyarrow",
                      num_cpus=plan.model_cpus, **gpu,
                      compute=pool(size=plan.model_actors, max_tasks_in_flight_per_actor=in_flight),
-                     fn_constructor_kwargs={"settings": settings, "out": out,
+                     fn_constructor_kwargs={"settings": settings, "out": out, "spaces": frozenset(spaces),
                                             "threads": 0 if plan.model_gpus else max(1, int(plan.model_cpus))})
     )
 

@@ -36,13 +36,16 @@ def shard_files(out: str) -> list[str]:
     return sorted(e.path for e in entries if e.type == pafs.FileType.File and e.path.endswith(".parquet"))
 
 
-def shard_ids(out: str) -> set[str]:
-    """The ids already written to the output folder (reads only the `id` column of each shard)."""
+def shard_ids(out: str) -> tuple[set[str], set[str]]:
+    """The ids already written to the output folder and their embedding spaces (reads only those columns)."""
     fs, _ = filesystem(out)
     ids: set[str] = set()
+    spaces: set[str] = set()
     for path in shard_files(out):
-        ids.update(pq.read_table(path, columns=["id"], filesystem=fs).column("id").to_pylist())
-    return ids
+        table = pq.read_table(path, columns=["id", "space_id"], filesystem=fs)
+        ids.update(table.column("id").to_pylist())
+        spaces.update(table.column("space_id").unique().to_pylist())
+    return ids, spaces
 
 
 def write_shard(records: list[VideoRecord], out: str) -> str:

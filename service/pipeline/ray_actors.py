@@ -24,7 +24,6 @@ import pyarrow as pa
 
 from extractors.base import VideoMeta
 from extractors.errors import MediaError
-from service.errors import SpaceMismatchError
 from service.pipeline.analyzer import read_sidecar
 from service.pipeline.pool import BrokenProcessPool, MediaPool, crashed
 from service.pipeline.shards import write_shard
@@ -115,6 +114,10 @@ class ModelActor:
     def __call__(self, batch: pa.Table) -> pa.Table:
         rows = batch.to_pylist()
         ok = [r for r in rows if r["status"] == "ok"]
+        if ok and self.spaces and self.components.analyzer.space_id not in self.spaces:
+            rows = [r | {"status": "failed", "code": "space_mismatch", "message": self._other_space()} if r in ok
+                    else r for r in rows]
+            ok = []
         shard, seconds = self.embed(ok) if ok else ("", [])
         done = iter(seconds)
         summary = [
@@ -125,14 +128,15 @@ class ModelActor:
         ]
         return pa.Table.from_pylist(summary, schema=SUMMARY_SCHEMA)
 
+    def _other_space(self) -> str:
+        return (f"{self.out} holds vectors of embedding space {sorted(self.spaces)[0]}; these models make "
+                f"{self.components.analyzer.space_id}, which are never mixed: write to another folder")
+
     def embed(self, rows: list[dict]) -> tuple[str, list[dict[str, float]]]:
         """The records of `rows` in one shard; returns its name and each file's seconds per stage."""
         from service.pipeline.runner import embed_prepared
 
         analyzer = self.components.analyzer  # models load with the first batch that has files to embed
-        if self.spaces and analyzer.space_id not in self.spaces:
-            raise SpaceMismatchError(f"{self.out} holds vectors of embedding space {sorted(self.spaces)[0]}; these "
-                                     f"models make {analyzer.space_id}: write to another folder")
         prepared = analyzer.with_text([(Path(r["path"]), pickle.loads(r["result"]), VideoMeta(**json.loads(r["meta"])),
                                         r["id"]) for r in rows])
         vectors = embed_prepared(analyzer, prepared)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -152,12 +153,15 @@ def _dataset(ray, settings: Settings, files: list[str], out: str, done: frozense
 
 
 def _reason(exc: BaseException) -> ReelsenseError:
-    """The ReelsenseError behind a failed Ray job (e.g. a model an actor could not load), else a CommandError
-    with Ray's first line."""
+    """The ReelsenseError behind a failed Ray job when it came back whole, else a CommandError quoting the
+    first exception of the remote traceback (Ray Data hands user-code errors back as text)."""
     seen = exc
     while seen is not None:
         if isinstance(seen, ReelsenseError):
             return seen
         seen = getattr(seen, "cause", None) or seen.__cause__
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return CommandError("ray_failed", f"the Ray job failed: {first}")
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    raised = [m for m in re.finditer(r"^([\w.]+(?:Error|Exception)): (.+)$", text, re.M)
+              if not m.group(1).startswith("ray.")]
+    why = f"{raised[0].group(1)}: {raised[0].group(2)}" if raised else (text.strip().splitlines() or ["?"])[-1]
+    return CommandError("ray_failed", f"the Ray job failed: {why}")

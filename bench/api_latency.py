@@ -33,7 +33,7 @@ def tiny_clip(folder: Path) -> tuple[str, str]:
     import open_clip
     import torch
 
-    from tests.conftest import TINY_CLIP_CONFIG
+    from tests.helpers import TINY_CLIP_CONFIG
 
     config = folder / "tiny-clip-bench.json"
     config.write_text(json.dumps(TINY_CLIP_CONFIG))
@@ -66,7 +66,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="reelsense-bench-"))
     overrides = dict(data_dir=tmp, api_keys=KEY, workers=args.workers)
     if args.tiny_clip:
-        overrides.update(zip(("clip_model", "clip_pretrained"), tiny_clip(tmp)))
+        overrides.update(zip(("clip_model", "clip_pretrained"), tiny_clip(tmp), strict=True))
     settings = Settings(**overrides)
     app = create_app(settings)
     sock = socket.socket()
@@ -108,8 +108,9 @@ def main() -> int:
 
         rng = np.random.default_rng(0)
         users = [f"user{i}" for i in range(args.clients)]
+        kinds = ("like", "view", "not_interested")
         events = [{"user_id": u, "video_id": ids[int(j)], "type": t}
-                  for u in users for j, t in zip(rng.choice(len(ids), 3, replace=False), ("like", "view", "not_interested"))]
+                  for u in users for j, t in zip(rng.choice(len(ids), 3, replace=False), kinds, strict=True)]
         assert http.post("/events", json={"events": events}, headers={"X-API-Key": KEY}).status_code == 200
 
     def client(user: str) -> list[float]:

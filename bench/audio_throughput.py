@@ -50,7 +50,8 @@ def main() -> None:
     rate = args.seconds / best
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"warm-up (import + JIT/cache): {warm:.2f} CPU-s")
-    print(f"audio: {args.seconds:.0f} s, best of {args.repeats}: {best:.3f} CPU-s, bpm={stats['bpm']} key={stats['key']} {stats['mode']}")
+    print(f"audio: {args.seconds:.0f} s, best of {args.repeats}: {best:.3f} CPU-s, "
+          f"bpm={stats['bpm']} key={stats['key']} {stats['mode']}")
     print(f"throughput: {rate:.1f} s of audio per CPU-second (target >= {TARGET_AUDIO_S_PER_CPU_S:.0f}) "
           f"{'OK' if rate >= TARGET_AUDIO_S_PER_CPU_S else 'BELOW TARGET'}; peak RSS {peak_mb:.0f} MB")
 

@@ -19,8 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service.config import Settings  # noqa: E402
-from service.recommend.index import ExactIndex, HnswIndex  # noqa: E402
+from service.config import Settings
+from service.recommend.index import ExactIndex, HnswIndex
 
 P99_TARGET_MS, RECALL_TARGET, K = 10.0, 0.95, 100
 
@@ -30,7 +30,8 @@ def catalogue(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
     out = np.empty((n, dim), np.float32)
     for start in range(0, n, 100_000):
         stop = min(n, start + 100_000)
-        out[start:stop] = centres[rng.integers(0, len(centres), stop - start)] + rng.normal(size=(stop - start, dim)).astype(np.float32)
+        noise = rng.normal(size=(stop - start, dim)).astype(np.float32)
+        out[start:stop] = centres[rng.integers(0, len(centres), stop - start)] + noise
     out /= np.linalg.norm(out, axis=1, keepdims=True)
     return out
 
@@ -47,7 +48,8 @@ def main() -> int:
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     print(f"dim={args.dim} k={K} M={args.m} ef_construction={args.ef_construction} ef_search={args.ef_search}")
-    print(f"{'videos':>9} {'build_s':>8} {'exact p50/p99 ms':>17} {'hnsw p50/p99 ms':>16} {'recall@100':>10}  targets: p99<={P99_TARGET_MS:g} ms, recall>={RECALL_TARGET}")
+    print(f"{'videos':>9} {'build_s':>8} {'exact p50/p99 ms':>17} {'hnsw p50/p99 ms':>16} {'recall@100':>10}  "
+          f"targets: p99<={P99_TARGET_MS:g} ms, recall>={RECALL_TARGET}")
     for n in [int(s) for s in args.sizes.split(",")]:
         matrix = catalogue(n, args.dim, rng)
         picks = rng.integers(0, n, size=(args.queries, 5))
@@ -69,7 +71,8 @@ def main() -> int:
         e50, e99 = np.percentile(exact_ms, [50, 99])
         h50, h99 = np.percentile(hnsw_ms, [50, 99])
         ok = "OK" if h99 <= P99_TARGET_MS and np.mean(recall) >= RECALL_TARGET else "MISS"
-        print(f"{n:>9} {build:>8.1f} {e50:>8.2f}/{e99:<8.2f} {h50:>7.2f}/{h99:<8.2f} {np.mean(recall):>10.3f}  {ok}", flush=True)
+        print(f"{n:>9} {build:>8.1f} {e50:>8.2f}/{e99:<8.2f} {h50:>7.2f}/{h99:<8.2f} {np.mean(recall):>10.3f}  {ok}",
+              flush=True)
         del hnsw, exact, matrix
     return 0
 

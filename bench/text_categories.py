@@ -17,9 +17,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from extractors.text.categories import CATEGORY_TEMPERATURE  # noqa: E402
-from extractors.text import OFFLINE_MINILM, TextExtractor  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
+
+from extractors.text import OFFLINE_MINILM, TextExtractor
+from extractors.text.categories import CATEGORY_TEMPERATURE
 
 CAPTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "captions.jsonl"
 TARGETS = {"top1": 0.75, "top3": 0.90, "captions_per_s": 50.0}
@@ -38,7 +39,7 @@ def evaluate(extractor: TextExtractor, captions: list[dict]) -> dict:
     ids = extractor.categories.ids
     top1 = top3 = 0
     confusions: Counter = Counter()
-    for caption, p in zip(captions, probs):
+    for caption, p in zip(captions, probs, strict=True):
         order = [ids[i] for i in p.argsort()[::-1][:3]]
         top1 += order[0] == caption["category"]
         top3 += caption["category"] in order
@@ -57,7 +58,7 @@ def main() -> None:
     parser.add_argument("--temperature", type=float, default=CATEGORY_TEMPERATURE)
     args = parser.parse_args()
     extractor = TextExtractor(args.model, category_temperature=args.temperature)
-    extractor.categories  # build prototypes before timing
+    _ = extractor.categories  # build prototypes before timing
     extractor.text_vectors(["warm up"])
     result = evaluate(extractor, load_captions())
     print(f"captions: {result['n']}  model: {extractor.model}")

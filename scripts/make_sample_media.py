@@ -103,7 +103,8 @@ def music(clip: Clip, rng: np.random.Generator) -> np.ndarray:
     out += pad.astype(np.float32)
     beat = 60.0 / clip.bpm
     kick_len = int(0.15 * SR)
-    kick = (np.sin(2 * np.pi * 60 * np.arange(kick_len) / SR) * np.exp(-np.arange(kick_len) / SR * 25)).astype(np.float32)
+    t_kick = np.arange(kick_len) / SR
+    kick = (np.sin(2 * np.pi * 60 * t_kick) * np.exp(-t_kick * 25)).astype(np.float32)
     hat_len = int(0.04 * SR)
     for i in range(int(clip.seconds / beat) + 1):
         start = int(i * beat * SR)
@@ -160,7 +161,7 @@ def write_clip(clip: Clip, out_dir: Path) -> Path:
             container.mux(packet)
         if aus is not None:
             step = 1024
-            for i, start in enumerate(range(0, samples.size, step)):
+            for start in range(0, samples.size, step):
                 chunk = samples[start : start + step]
                 frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
                 frame.sample_rate = SR

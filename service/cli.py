@@ -168,6 +168,21 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    """List the store's duplicate groups: each original with its re-uploaded copies."""
+    with _components(args).store() as store:
+        groups = store.duplicate_groups()
+    if args.json:
+        print(json.dumps(groups, indent=2))
+        return 0
+    for group in groups:
+        print(f"{group['original']}  {group['title'] or '(untitled)'}")
+        for copy in group["copies"]:
+            print(f"  copy {copy['video_id']}  {copy['title'] or '(untitled)'}")
+    _say(f"{len(groups)} duplicate groups, {sum(len(g['copies']) for g in groups)} copies")
+    return 0
+
+
 # -- recommendation ----------------------------------------------------------------------------------
 def cmd_recommend(args: argparse.Namespace) -> int:
     rec = _components(args).recommender()
@@ -176,11 +191,35 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             rec.refresh(args.user)
         if args.interests or args.tags:
             rec.set_interests(args.user, args.interests or "", args.tags.split(",") if args.tags else [])
+        if args.sensitive:
+            rec.store.set_show_sensitive(args.user, args.sensitive == "show")
         items = rec.recommend(args.user, args.k, args.diversity)
         for item in items:
             record = rec.store.get(item["video_id"])
             item["title"], item["path"] = record.title, record.path
         print(json.dumps({"user": args.user, "profile": rec.profile(args.user), "items": items}, indent=2))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Videos matching the words, each with its best moment; or (--video) one video's moments ranked."""
+    from service.errors import CommandError
+
+    components = _components(args)
+    rec = components.recommender()
+    with rec.store:
+        moments = components.moment_search(rec.store)
+        if args.video:
+            if not rec.store.has(args.video):
+                raise CommandError("not_found", f"no video with id {args.video} in {rec.store.path}")
+            out = {"query": args.query, "video_id": args.video, "items": moments.rank(args.video, args.query, args.k)}
+        else:
+            items = moments.attach(args.query, rec.search(args.query, args.k))
+            for item in items:
+                record = rec.store.get(item["video_id"])
+                item["title"], item["path"] = record.title, record.path
+            out = {"query": args.query, "items": items}
+    print(json.dumps(out, indent=2))
     return 0
 
 
@@ -275,7 +314,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "embed": cmd_embed, "tag": cmd_tag, "reindex": cmd_reindex, "recommend": cmd_recommend, "events": cmd_events,
+    "embed": cmd_embed, "tag": cmd_tag, "reindex": cmd_reindex, "duplicates": cmd_duplicates,
+    "recommend": cmd_recommend, "search": cmd_search, "events": cmd_events,
     "fusion fit": cmd_fusion_fit, "evaluate": cmd_evaluate, "topics fit": cmd_topics_fit,
     "topics show": cmd_topics_show, "serve": cmd_serve,
 }

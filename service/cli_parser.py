@@ -51,6 +51,11 @@ def _media_commands(sub, commands: dict[str, Callable]) -> None:
     reindex.add_argument("--quiet", action="store_true", help="no progress bar")
     reindex.set_defaults(func=commands["reindex"])
 
+    duplicates = sub.add_parser("duplicates", help="list re-uploaded copies: each original with its duplicates")
+    duplicates.add_argument("--db", help=DB_HELP)
+    duplicates.add_argument("--json", action="store_true", help="print the groups as JSON")
+    duplicates.set_defaults(func=commands["duplicates"])
+
 
 def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
     rec = sub.add_parser("recommend", help="a user's feed as JSON, each item with its explanation")
@@ -60,8 +65,18 @@ def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
     rec.add_argument("-k", type=int, default=10)
     rec.add_argument("--diversity", type=float, help="0 (relevance only) .. 1 (most diverse); default from settings")
     rec.add_argument("--refresh", action="store_true", help="forget the user's history and profile first")
+    rec.add_argument("--sensitive", choices=["show", "hide"],
+                     help="store the user's choice for videos flagged sensitive (hidden from feeds unless 'show')")
     rec.add_argument("--db", help=DB_HELP)
     rec.set_defaults(func=commands["recommend"])
+
+    search = sub.add_parser("search", help="videos matching words, each with its best moment (time range, score, "
+                                           "thumbnail) as JSON")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=10)
+    search.add_argument("--video", metavar="ID", help="rank this video's moments instead of searching all videos")
+    search.add_argument("--db", help=DB_HELP)
+    search.set_defaults(func=commands["search"])
 
     events = sub.add_parser("events", help="record interaction events from a JSONL file (all or nothing)")
     events.add_argument("file", help='one JSON object per line: {"user_id","video_id","type","timestamp",...}')

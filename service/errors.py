@@ -68,7 +68,7 @@ class WorkerError(ReelsenseError):
     """A job that failed in, or because of, an analysis worker process."""
 
     http_status_default = 422
-    http_statuses: ClassVar[dict[str, int]] = {"busy": 503, "timeout": 504, "unavailable": 503}
+    http_statuses: ClassVar[dict[str, int]] = {"busy": 503, "timeout": 504, "unavailable": 503, "not_ready": 503}
     exit_code = EXIT_RETRY
 
 
@@ -86,6 +86,7 @@ class RequestError(ReelsenseError):
     http_statuses: ClassVar[dict[str, int]] = {
         "too_large": 413,
         "too_many_events": 413,
+        "bad_request": 400,
         "not_found": 404,
         "method_not_allowed": 405,
     }
@@ -102,3 +103,9 @@ class CommandError(ReelsenseError):
     """A command that cannot run as asked (no such folder, no store yet, files gone for a re-index)."""
 
     http_status_default = 422
+
+
+class InternalError(ReelsenseError):
+    """A failure of the server itself (a bug, an unexpected condition), never caused by what the client sent."""
+
+    http_status_default = 500

@@ -20,12 +20,13 @@ if TYPE_CHECKING:
     from extractors.text import TextExtractor
     from extractors.visual import ClipSpec, VisualExtractor
     from extractors.visual.frames import FrameAnalyzer
+    from service.api.workers import WorkerPool
+    from service.moments import MomentSearch
     from service.pipeline import Analyzer
     from service.pipeline.pool import MediaPool
     from service.pipeline.stages import MediaStage
     from service.recommend import Recommender
     from service.storage import Store
-    from service.workers import WorkerPool
 
 
 class Components:
@@ -53,11 +54,12 @@ class Components:
 
     @cached_property
     def frame_analyzer(self) -> FrameAnalyzer:
-        """Frame statistics and OCR: the visual work without CLIP (shared by `visual` and `media_stage`)."""
+        """Frame statistics, OCR and the sensitive-content flag: the visual work without CLIP (shared by `visual`
+        and `media_stage`)."""
         from extractors.visual.frames import FrameAnalyzer
 
         o = self.settings.visual
-        return FrameAnalyzer(o.ocr, o.ocr_max_frames, o.ocr_min_score, ocr_threads=self.process_threads)
+        return FrameAnalyzer(o.ocr, o.ocr_max_frames, o.ocr_min_score, self.process_threads, o.safety)
 
     @cached_property
     def visual(self) -> VisualExtractor:
@@ -80,14 +82,15 @@ class Components:
 
     @cached_property
     def media_stage(self) -> MediaStage:
-        """The CPU stage of one file (decode, frame statistics, OCR, audio), as a pool worker runs it."""
+        """The CPU stage of one file (decode, frame statistics, OCR, audio, thumbnails, prints, the sensitive-content
+        flag), as a pool worker runs it."""
         from dataclasses import replace
 
         from service.pipeline.stages import MediaStage
 
         s = self.settings
         sampling = replace(s.sampling, decoder_threads=self.process_threads)
-        return MediaStage(s.media_limits, sampling, self.frame_analyzer, self.audio)
+        return MediaStage(s.media_limits, sampling, self.frame_analyzer, self.audio, s.thumbnails)
 
     def media_pool(self) -> MediaPool | None:
         """Worker processes for a batch's CPU stage, started now so they load while this process loads its
@@ -134,7 +137,8 @@ class Components:
             from extractors.visual import VisualExtractor
 
             s = self.settings
-            visual = VisualExtractor(self._clip_spec(), strict=s.clip_strict, options=replace(s.visual, ocr=False))
+            options = replace(s.visual, ocr=False, safety=replace(s.visual.safety, enabled=False))
+            visual = VisualExtractor(self._clip_spec(), strict=s.clip_strict, options=options)
         return visual if visual.clip is not None else None
 
     @cached_property
@@ -176,8 +180,16 @@ class Components:
         visual = self.query_visual if with_models else None
         return Recommender(store or self.store(), self.settings, text=text, visual=visual)
 
+    def moment_search(self, store) -> MomentSearch:
+        """Ranks stored moments against queries: `store` is anything with `moments_of` (a Store, or the API's
+        per-thread store); the text encoder and CLIP's text tower are the recommender's."""
+        from service.moments import MomentSearch
+
+        return MomentSearch(store, text=self.text, visual=self.query_visual,
+                            min_score=self.settings.moment_min_score)
+
     def worker_pool(self) -> WorkerPool:
-        from service.workers import WorkerPool
+        from service.api.workers import WorkerPool
 
         s = self.settings
         return WorkerPool(s, s.workers, s.job_timeout_s, s.worker_max_jobs, s.worker_memory_mb)

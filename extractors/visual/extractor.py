@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from extractors.base import ModalityFeatures, Tag, VideoMeta, l2_normalize
+from extractors.base import ModalityFeatures, QueryCache, Tag, VideoMeta, l2_normalize
 from extractors.errors import ModelUnavailableError
 from extractors.prototypes import PrototypeClassifier
 from extractors.visual.clip import DEFAULT_CLIP, ClipSpec, LoadedClip, embed_images, embed_texts, load_clip
 from extractors.visual.frame_stats import STATS_VERSION, VECTOR_DIM, FrameStats, compute_frame_stats, stats_tags
 from extractors.visual.frames import FrameAnalyzer
 from extractors.visual.ocr import OnScreenText
+from extractors.visual.safety import SafetyOptions, SafetyReport
 from extractors.visual.text_cache import CachedTextEmbed, weights_key
 from extractors.visual.zero_shot import zero_shot_classifiers
 
@@ -43,6 +44,7 @@ class VisualOptions:
     ocr_max_frames: int = 8  # about one frame per shot (only frames that pass the text-presence gate are read)
     ocr_min_score: float = 0.6
     ocr_threads: int = 0  # ONNX Runtime threads for OCR; 0: every core
+    safety: SafetyOptions = field(default_factory=SafetyOptions)  # the sensitive-content check (NudeNet, an extra)
 
 
 @dataclass
@@ -75,7 +77,7 @@ class VisualExtractor:
         self.cache_dir = cache_dir  # where the zero-shot prompts' text vectors are kept (text_cache.py)
         self.options = options or VisualOptions()
         o = self.options
-        self.frames = frames or FrameAnalyzer(o.ocr, o.ocr_max_frames, o.ocr_min_score, o.ocr_threads)
+        self.frames = frames or FrameAnalyzer(o.ocr, o.ocr_max_frames, o.ocr_min_score, o.ocr_threads, o.safety)
         self.unavailable_reason: str | None = None
         self.clip: LoadedClip | None = None
         try:
@@ -93,6 +95,7 @@ class VisualExtractor:
         self.model = f"{Path(spec.model).stem}/{Path(spec.pretrained).name}" if self.clip else NO_CLIP_MODEL
         self._zero_shot: dict[str, PrototypeClassifier] | None = None
         self._zero_shot_lock = threading.Lock()
+        self._queries = QueryCache()  # CLIP text vectors of recent single queries
 
     # --- weight-free parts (run in the pipeline's prepare stage) ---
 
@@ -104,6 +107,10 @@ class VisualExtractor:
         """On-screen text from about one frame per shot; None when OCR is switched off."""
         return self.frames.read_text(media)
 
+    def check_safety(self, media: DecodedMedia) -> SafetyReport:
+        """The sensitive-content flag from sampled frames ("unavailable" without the detector)."""
+        return self.frames.check_safety(media)
+
     # --- CLIP ---
 
     def embed_frames(self, frames: list[np.ndarray]) -> np.ndarray:
@@ -114,7 +121,13 @@ class VisualExtractor:
         """Unit CLIP text vectors [n, dim] in the frame vectors' space (text-to-video search); None without CLIP."""
         if self.clip is None:
             return None
-        return embed_texts(self.clip, texts, self.spec.device)
+        cached = self._queries.get(texts[0]) if len(texts) == 1 else None
+        if cached is not None:
+            return cached[None, :]
+        vectors = embed_texts(self.clip, texts, self.spec.device)
+        if len(texts) == 1:
+            self._queries.put(texts[0], vectors[0])
+        return vectors
 
     def zero_shot_classifiers(self) -> dict[str, PrototypeClassifier]:
         """Per class group ("taxonomy", "scene"), prototypes from CLIP's text tower. Built once."""
@@ -144,7 +157,8 @@ class VisualExtractor:
         (The words in `meta` are the text extractor's business and are not looked at.)"""
         if media is None:
             return ModalityFeatures.absent(self.name, self.dim, self.model, "no frames")
-        return self.extract_frames(media.frames, media.frame_times, self.frame_stats(media), self.read_text(media))
+        return self.analyze(media.frames, media.frame_times, self.frame_stats(media), self.read_text(media),
+                            safety=self.check_safety(media)).features
 
     def extract_frames(
         self,
@@ -163,9 +177,10 @@ class VisualExtractor:
         stats: FrameStats | None = None,
         onscreen: OnScreenText | None = None,
         frame_vectors: np.ndarray | None = None,
+        safety: SafetyReport | None = None,
     ) -> VisualAnalysis:
         """`extract_frames`, plus the per-frame CLIP vectors (`frame_vectors`: already embedded, e.g. in a batch
-        across videos; computed here when None)."""
+        across videos; computed here when None); `safety` (from `check_safety`) adds the flag."""
         times = list(times) if times is not None else [float(i) for i in range(len(frames))]
         if not frames:
             return VisualAnalysis(ModalityFeatures.absent(self.name, self.dim, self.model, "no frames"))
@@ -180,6 +195,9 @@ class VisualExtractor:
             info["ocr"] = onscreen.to_dict()
             if onscreen.lines:
                 tags.append(Tag("on-screen text", 0.5 * max(onscreen.scores), "ocr"))
+        if safety is not None:
+            info["safety"] = safety.to_dict()
+            tags += safety.tags()
         if self.clip is None:
             frame_vectors = None
             vector = stats.vector()

@@ -1,8 +1,9 @@
 """analyze(file, meta) -> VideoRecord: media -> extractors -> fusion.
 
 The work is split in two so a batch can overlap them: `prepare` (the CPU stage of stages.py — decode,
-frame statistics, on-screen text, audio — then text) runs ahead, in worker processes for a batch, while
-`finish` (CLIP inference, fusion) runs for files already prepared. Models are loaded once per `Analyzer`.
+frame statistics, on-screen text, audio, thumbnails, sound and picture prints, the sensitive-content flag —
+then text) runs ahead, in worker processes for a batch, while `finish` (CLIP inference, hook and pacing
+statistics, moments, fusion) runs for files already prepared. Models are loaded once per `Analyzer`.
 """
 from __future__ import annotations
 
@@ -17,17 +18,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from extractors.audio import AudioExtractor
+from extractors.audio.fingerprint import SoundPrint
 from extractors.base import ModalityFeatures, VideoMeta
 from extractors.media import DecodedMedia, MediaError
+from extractors.pacing import PacingInput, describe_pacing
 from extractors.text import TextExtractor
-from extractors.visual import VisualExtractor
+from extractors.visual import SafetyReport, VisualAnalysis, VisualExtractor
 from extractors.visual.frame_stats import FrameStats
+from extractors.visual.framehash import FramePrint
 from extractors.visual.ocr import OnScreenText
 from service.config import Settings
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
+from service.moments.build import MomentSources, build_moments
 from service.pipeline.files import file_sha256
 from service.pipeline.stages import MediaResult, MediaStage
-from service.records import VideoRecord
+from service.records import FrameThumbnail, Moment, VideoRecord
 
 if TYPE_CHECKING:
     from service.pipeline.pool import MediaPool
@@ -75,6 +80,10 @@ class Prepared:
     seconds: dict[str, float]
     frame_stats: FrameStats | None = None
     onscreen: OnScreenText | None = None
+    thumbnails: list[FrameThumbnail] | None = None
+    sound_print: SoundPrint | None = None
+    frame_print: FramePrint | None = None
+    safety: SafetyReport | None = None
 
 
 class Analyzer:
@@ -87,7 +96,8 @@ class Analyzer:
                  media: MediaStage | None = None, batch: BatchOptions | None = None):
         self.settings = settings
         self.text, self.visual, self.audio = text, visual, audio
-        self.media = media or MediaStage(settings.media_limits, settings.sampling, visual.frames, audio)
+        self.media = media or MediaStage(settings.media_limits, settings.sampling, visual.frames, audio,
+                                         settings.thumbnails)
         self.batch = batch or BatchOptions(lookahead=settings.prepare_workers)
         self.dims = {"text": self.text.dim, "visual": self.visual.dim, "audio": self.audio.dim}
         self.space_id = "|".join(
@@ -110,7 +120,7 @@ class Analyzer:
         share = (time.perf_counter() - t0) / max(1, len(items))
         return [
             Prepared(video_id or file_sha256(path), path, meta, r.media, text, r.audio, {**r.seconds, "text": share},
-                     r.frame_stats, r.onscreen)
+                     r.frame_stats, r.onscreen, r.thumbnails, r.sound_print, r.frame_print, r.safety)
             for (path, r, _, video_id), meta, text in zip(items, metas, texts, strict=True)
         ]
 
@@ -118,9 +128,12 @@ class Analyzer:
         """CLIP (unless `frame_vectors` were embedded already, in a batch across videos) and fusion."""
         t0 = time.perf_counter()
         media = prepared.media
-        visual = self.visual.analyze(media.frames, media.frame_times, prepared.frame_stats, prepared.onscreen,
-                                     frame_vectors).features
+        analysis = self.visual.analyze(media.frames, media.frame_times, prepared.frame_stats, prepared.onscreen,
+                                       frame_vectors, prepared.safety)
+        visual = analysis.features
         prepared.seconds["visual"] = prepared.seconds.get("visual", 0.0) + time.perf_counter() - t0
+        self._add_pacing(prepared, visual)
+        moments = self._moments(prepared, analysis)
         features = {"text": prepared.text, "visual": visual, "audio": prepared.audio}
         fused = fuse(features, self.dims, self.settings.fusion_temperature)
         warnings = list(prepared.media.warnings)
@@ -140,7 +153,33 @@ class Analyzer:
             space_id=self.space_id,
             warnings=warnings,
             created_at=time.time(),
+            frames=prepared.thumbnails or [],
+            shot_starts=list(media.shot_starts),
+            sound_print=prepared.sound_print,
+            frame_print=prepared.frame_print,
+            moments=moments,
         )
+
+    def _add_pacing(self, prepared: Prepared, visual: ModalityFeatures) -> None:
+        """Hook and pacing statistics and tags (cross-modal: cuts, frames, text, beats) join the visual modality."""
+        media, onscreen = prepared.media, prepared.onscreen
+        if not media.frames:
+            return
+        faces = prepared.frame_stats
+        stats, tags = describe_pacing(PacingInput(
+            media.info.duration_s, media.frame_times, media.frames, media.shot_starts,
+            faces.faces_per_frame if faces else [],
+            list(zip(onscreen.lines, onscreen.times, strict=True)) if onscreen else [], prepared.audio.stats,
+            faces.face_times if faces else None))
+        visual.stats.update(stats)
+        visual.tags.extend(tags)
+
+    def _moments(self, prepared: Prepared, analysis: VisualAnalysis) -> list[Moment]:
+        """Frames (with CLIP), on-screen text and runs of sound, each with its time range, for time-coded search."""
+        media = prepared.media
+        sources = MomentSources(media.frame_times, media.info.duration_s, media.shot_starts, analysis.frame_vectors,
+                                self.visual.model, prepared.onscreen, prepared.audio.stats)
+        return build_moments(sources, self.text.embed, self.text.model)
 
     def analyze(self, path: Path, meta: VideoMeta | None = None) -> VideoRecord:
         return self.finish(self.prepare(path, meta))

@@ -24,9 +24,11 @@ from service.recommend.exposure import Exposure, exposure_of, popular_fresh
 from service.recommend.interests import InterestEncoder
 from service.recommend.profiles import UserProfile, build_profile, tag_label
 from service.recommend.ranking import Caps, mmr, negative_penalty
+from service.recommend.sounds import SoundAffinity, hidden_copies
 from service.storage import Store
 
 STATED_TAG_BOOST = 0.5  # cold-start users: weight of a stated tag match next to the popularity prior
+SENSITIVE_TAG = "sensitive"  # the safety check's tag (extractors.visual.safety)
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Recommender:
         self.visual = visual if settings.clip_text_search else None
         self.interests = InterestEncoder(text, self.visual)
         self._cache = CatalogueCache(self._build_catalogue, settings.index_exact_max)
+        self._sensitive_rows: tuple[Catalogue, np.ndarray] | None = None
 
     # -- catalogue -------------------------------------------------------------------------------
     def catalogue(self) -> Catalogue:
@@ -119,8 +122,12 @@ class Recommender:
         profile = self.user_profile(user_id, now)
         now = time.time() if now is None else now
         exposure = exposure_of(self.store.video_event_counts(), cat.row, self.settings.exposure)
-        excluded = self._excluded(profile, cat)
-        candidates = self._retrieve(profile, cat, exposure, excluded, now)
+        excluded = self._excluded(profile, cat) | self._hidden_sensitive(user_id, cat) | hidden_copies(
+            cat.ids, cat.row, self.store.duplicate_map(), exposure.engaged, profile.seen | profile.not_interested)
+        sounds = SoundAffinity.of_user(self.store, self.store.events(user_id), self.settings.sound_affinity_weight,
+                                       self.settings.sound_affinity_saturation)
+        candidates = self._with_sounds(sounds, self._retrieve(profile, cat, exposure, excluded, now), profile, cat,
+                                       excluded, now)
         n_explore = self._exploration_slots(k, exposure, excluded)
         lam = self.settings.mmr_lambda if diversity is None else 1.0 - diversity
         caps = Caps(self.settings.max_per_category, self.settings.max_per_creator)
@@ -129,9 +136,20 @@ class Recommender:
                   for j in chosen]
         if n_explore:
             self._explore(picked, profile, cat, exposure, excluded, n_explore, k, now)
-        return [explain_item(cat, profile.positive, i, score, rank + 1, reason, pen, profile.interest_tags,
-                             exposure.stages[i])
-                for rank, (i, score, pen, reason) in enumerate(picked[:k])]
+        return sounds.explain([explain_item(cat, profile.positive, i, score, rank + 1, reason, pen,
+                                            profile.interest_tags, exposure.stages[i])
+                               for rank, (i, score, pen, reason) in enumerate(picked[:k])])
+
+    def _with_sounds(self, sounds: SoundAffinity, candidates: Candidates, profile: UserProfile, cat: Catalogue,
+                     excluded: np.ndarray, now: float) -> Candidates:
+        """Candidates with the newest videos of the user's liked sounds added and each one's sound boost."""
+        penalty_of = dict(zip(candidates.rows.tolist(), candidates.penalty.tolist(), strict=True))
+        rows, rel, _ = sounds.apply(self.store, cat.ids, candidates.rows, candidates.rel,
+                                    lambda extra: self._content_scores(profile, cat, extra, now))
+        keep = ~excluded[rows]
+        rows, rel = rows[keep], rel[keep]
+        penalty = np.array([penalty_of.get(int(r), 0.0) for r in rows])
+        return Candidates(rows, rel, penalty, candidates.reason)
 
     @staticmethod
     def _excluded(profile: UserProfile, cat: Catalogue) -> np.ndarray:
@@ -141,6 +159,17 @@ class Recommender:
             if vid in cat.row:
                 excluded[cat.row[vid]] = True
         return excluded
+
+    def _hidden_sensitive(self, user_id: str, cat: Catalogue) -> np.ndarray:
+        """Rows flagged sensitive (the "sensitive" tag of the safety check), unless the feeds filter is off or the
+        user opted in. The one place the sensitive-content flag reaches the feed; search and similar are not
+        user-specific and are left as they are."""
+        if not self.settings.safety_filter_feeds or self.store.shows_sensitive(user_id):
+            return np.zeros(len(cat.ids), bool)
+        cached = self._sensitive_rows
+        if cached is None or cached[0] is not cat:  # computed once per built catalogue, not per request
+            cached = self._sensitive_rows = (cat, np.array([SENSITIVE_TAG in tags for tags in cat.tags], bool))
+        return cached[1]
 
     def _retrieve(self, profile: UserProfile, cat: Catalogue, exposure: Exposure, excluded: np.ndarray,
                   now: float) -> Candidates:

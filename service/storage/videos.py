@@ -9,10 +9,16 @@ from extractors.base import ModalityFeatures, Tag
 from service.errors import SpaceMismatchError
 from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord
-from service.storage.database import Database, from_blob, to_blob
+from service.storage.database import from_blob, to_blob
+from service.storage.frames import FrameTable
+from service.storage.moments import insert_moments
+from service.storage.prints import PrintTable
 
 
-class VideoTable(Database):
+class VideoTable(FrameTable, PrintTable):
+    """Videos with their per-modality features, frame thumbnails, shots and media prints; every write is one
+    transaction."""
+
     # -- embedding space -------------------------------------------------------------------------
     @property
     def space_id(self) -> str | None:
@@ -79,10 +85,14 @@ class VideoTable(Database):
                 ),
             )
             self._insert_features(record)
+            self._write_frames(record)
+            self._link_prints(record)
+            insert_moments(self.conn, record)
         return True
 
     def delete(self, video_id: str) -> bool:
         with self.transaction():
+            self._unlink_prints(video_id)
             cur = self.conn.execute("DELETE FROM videos WHERE id=?", (video_id,))
         return cur.rowcount > 0
 
@@ -107,6 +117,8 @@ class VideoTable(Database):
                 )
                 self.conn.execute("DELETE FROM modality_features WHERE video_id=?", (r.id,))
                 self._insert_features(r)
+                self._write_frames(r)
+                insert_moments(self.conn, r)
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (spaces.pop(),))
 
     # -- row <-> record ----------------------------------------------------------------------------
@@ -130,5 +142,8 @@ class VideoTable(Database):
             features[m] = ModalityFeatures(m, vec, confidence, tag_list, json.loads(stats), model)
             dims[m] = vec.size
         fused_vec = FusedVector(from_blob(fused), json.loads(weights), dims)
+        frames, shots = self._frames_of(vid)
+        sound, duplicate_of = self.print_links(vid)
         return VideoRecord(vid, path, title, description, json.loads(hashtags), creator, json.loads(info), features,
-                           fused_vec, space_id, json.loads(warnings), created_at)
+                           fused_vec, space_id, json.loads(warnings), created_at, frames, shots, sound=sound,
+                           duplicate_of=duplicate_of)

@@ -26,7 +26,7 @@ def keyed_clip(tmp_path_factory) -> Path:
     """4.8 s at 25 fps, a keyframe every 1 s plus x264's scene-cut keyframes at the cuts."""
     path = tmp_path_factory.mktemp("modes") / "keyed.mp4"
     frames = [(i / FPS, textured(_seed(i / FPS), i / FPS)) for i in range(int(4.8 * FPS))]
-    write_clip(path, frames, {"g": str(FPS), "bf": "3"})
+    write_clip(path, frames, options={"g": str(FPS), "bf": "3"})
     return path
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from extractors.errors import MediaError
 from service.fusion import MODALITIES
+from service.storage import Store
 from tests.helpers import SAMPLE_MEDIA
 
 FILES = ["gym_workout.mp4", "pasta_recipe.mp4", "cat_zoomies.mp4", "dance_party.mp4"]
@@ -54,6 +55,33 @@ def test_a_pooled_batch_gives_the_records_of_single_analyses_in_order(pooled, tm
         for m in MODALITIES:
             np.testing.assert_allclose(record.features[m].vector, alone.features[m].vector, atol=1e-4)
         assert {"decode", "ocr", "audio", "text", "visual"} <= set(seconds)
+
+
+def test_what_the_workers_make_reaches_the_store_as_from_a_single_analysis(pooled, tmp_path):
+    """Thumbnails, sound and picture prints and the safety flag are made in the worker processes; hook and pacing
+    statistics and the per-frame CLIP moments here. A pooled batch's record carries them all, as stored."""
+    path = SAMPLE_MEDIA / "dance_party.mp4"
+    [(_, record, error, _)] = list(pooled.analyze_many([path]))
+    alone = pooled.analyze(path)
+    assert error is None
+    assert record.frames
+    assert [(f.time_s, f.jpeg) for f in record.frames] == [(f.time_s, f.jpeg) for f in alone.frames]
+    np.testing.assert_array_equal(record.sound_print.hashes, alone.sound_print.hashes)
+    np.testing.assert_array_equal(record.frame_print.hashes, alone.frame_print.hashes)
+    stats, single = record.features["visual"].stats, alone.features["visual"].stats
+    assert (stats["hook"], stats["pacing"]) == (single["hook"], single["pacing"])
+    assert stats["safety"]["status"] == single["safety"]["status"]
+    frame_moments = [m for m in record.moments if m.kind == "frame"]
+    assert len(frame_moments) == len(record.frames)
+    np.testing.assert_allclose(np.stack([m.vector for m in frame_moments]),
+                               np.stack([m.vector for m in alone.moments if m.kind == "frame"]), atol=1e-4)
+    with Store(tmp_path / "store.db") as store:
+        assert store.add(record)
+        stored = store.get(record.id)
+        moments = store.moments_of([record.id])[record.id]
+        assert store.frame_jpeg(record.id, 0) == record.frames[0].jpeg
+    assert len(stored.frames) == len(record.frames)
+    assert len([m for m in moments if m.kind == "frame" and m.vector is not None]) == len(frame_moments)
 
 
 def test_workers_killed_mid_batch_are_replaced_and_every_file_still_comes_out(pooled, caplog):

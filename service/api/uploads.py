@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -123,7 +123,8 @@ class _FormSink:
             self.file_path.unlink(missing_ok=True)
 
 
-async def receive_upload(content_type: str | None, stream: AsyncIterator[bytes], folder: Path, max_bytes: int) -> Upload:
+async def receive_upload(content_type: str | None, stream: AsyncIterator[bytes], folder: Path,
+                         max_bytes: int) -> Upload:
     """Parse a multipart/form-data body chunk by chunk; stops reading as soon as a limit is passed."""
     kind, params = parse_options_header(content_type or "")
     boundary = params.get(b"boundary")
@@ -155,8 +156,8 @@ async def receive_upload(content_type: str | None, stream: AsyncIterator[bytes],
             raise UploadError("empty_file", "the uploaded file is empty (0 bytes)")
         family = sniff_file(sink.file_path)
         if family is None:
-            raise UploadError("unsupported_format",
-                              f"the content is not an accepted video ({ACCEPTED_LABELS}; checked from its bytes, not its name)")
+            raise UploadError("unsupported_format", f"the content is not an accepted video ({ACCEPTED_LABELS}; "
+                                                    "checked from its bytes, not its name)")
     except BaseException:
         sink.cleanup()
         raise

@@ -20,10 +20,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-log = logging.getLogger(__name__)
-
 from extractors.errors import MediaError, ReelsenseError
 from service.errors import WorkerError
+
+log = logging.getLogger(__name__)
 
 
 def _virtual_memory_bytes() -> int:
@@ -61,7 +61,7 @@ def worker_main(conn, settings, memory_mb: int) -> None:
     try:
         analyzer = Components(settings).analyzer
         cap = _limit_memory(memory_mb)
-    except Exception as exc:  # noqa: BLE001 - reported once to the parent, which logs it
+    except Exception as exc:  # reported once to the parent, which logs it
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", {"pid": os.getpid(), "space_id": analyzer.space_id, "memory_cap": cap}))
@@ -83,7 +83,7 @@ def worker_main(conn, settings, memory_mb: int) -> None:
             conn.send(("error", job_id, "worker", "out_of_memory",
                        "analysing this file needed more memory than a worker may use"))
             return  # leave a clean process behind: the pool starts a fresh one
-        except Exception as exc:  # noqa: BLE001 - one bad file must not take the worker down
+        except Exception as exc:  # one bad file must not take the worker down
             conn.send(("error", job_id, "worker", "analysis_failed", f"{type(exc).__name__}: {exc}"))
 
 

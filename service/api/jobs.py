@@ -21,7 +21,8 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status, "video_id": self.video_id, "created_at": self.created_at,
-                "finished_at": self.finished_at, "result": self.result, "error": self.error, "http_status": self.http_status}
+                "finished_at": self.finished_at, "result": self.result, "error": self.error,
+                "http_status": self.http_status}
 
 
 class JobRegistry:
@@ -36,7 +37,8 @@ class JobRegistry:
         job = Job(secrets.token_hex(8), video_id=video_id)
         with self._lock:
             if len(self._jobs) >= self.capacity:
-                for old in [j for j in self._jobs.values() if j.finished_at is not None][: len(self._jobs) - self.capacity + 1]:
+                finished = [j for j in self._jobs.values() if j.finished_at is not None]
+                for old in finished[: len(self._jobs) - self.capacity + 1]:
                     del self._jobs[old.id]
             self._jobs[job.id] = job
         return job

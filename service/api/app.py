@@ -1,0 +1,82 @@
+"""The FastAPI app: tag uploads, record events, recommend, search. Errors are {"error": {"code", "message"}}.
+The web page at `/` (service/api/static) calls the same API.
+
+`create_app` wires what the routes (`service.api.routes`) depend on: at startup the lifespan builds one store
+connection per thread, the worker pool that decodes and analyses uploads in resource-limited processes, and the
+recommender, all through `service.factory.Components`; then middleware (body limit, metrics, CORS) and the
+exception handlers that give every error its `{"error": ...}` body and status.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from service.api.handlers import install_error_handlers
+from service.api.ingest import Ingest, index_folder_in_background
+from service.api.jobs import JobRegistry
+from service.api.metrics import Metrics
+from service.api.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
+from service.api.routes import api_router
+from service.api.routes.page import mount_static
+from service.api.state import LockedRecommender, ThreadLocalStore
+from service.config import Settings
+from service.factory import Components
+
+DESCRIPTION = ("Multimodal short-video tagging and cold-start recommendation. Write endpoints need an `X-API-Key` "
+               "header; errors are `{\"error\": {\"code\", \"message\"}}` with a stable `code`.")
+
+
+def create_app(settings: Settings | None = None, start_workers: bool = True,
+               index_folder: str | Path | None = None) -> FastAPI:
+    """The app; `index_folder` (optional) is embedded through the workers in the background at startup."""
+    if settings is None:
+        from service.config import get_settings
+
+        settings = get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = app.state
+        components = Components(settings)
+        state.store = ThreadLocalStore(components.store)
+        state.pool = components.worker_pool()
+        if start_workers:
+            state.pool.start()
+        state.recommender = LockedRecommender(await run_in_threadpool(load_recommender, components))
+        state.moments = components.moment_search(state.store)
+        state.ingest = Ingest(settings, state.store, state.pool, state.recommender, state.metrics, state.jobs)
+        if index_folder is not None and start_workers:
+            index_folder_in_background(Path(index_folder), settings, state.pool, state.recommender)
+        yield
+        state.pool.close()
+        state.store.close()
+        state.recommender.close()
+
+    app = FastAPI(title="reelsense", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.jobs = JobRegistry()
+    install_error_handlers(app)
+    app.include_router(api_router)
+    mount_static(app)  # the web page's assets; the page itself is GET /
+    # added last = outermost: metrics see every answer, including the body limit's 413
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_json_kb * 1024)
+    if settings.cors_origin_list:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
+                           allow_methods=["GET", "POST", "PUT", "DELETE"], allow_headers=["X-API-Key", "Content-Type"])
+    app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def load_recommender(components: Components):
+    """The recommender with its own Store connection, warmed so the first feed request pays no start-up cost."""
+    recommender = components.recommender()
+    if recommender.text is not None:
+        _ = recommender.text.categories  # embed the taxonomy prototypes now, not on the first feed request
+    recommender.catalogue()  # and build the index over what is already stored
+    return recommender

@@ -1,0 +1,99 @@
+"""Typed dependencies of the routes: what the app built at startup, the API-key check, and path parameters.
+
+Routes declare what they need (`store: StoreDep`, `video: KnownVideo`) and FastAPI resolves it per request;
+the objects themselves live on `app.state`, built once by the lifespan in `service.api.app`.
+"""
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import APIKeyHeader
+
+from service.api.ingest import Ingest
+from service.api.jobs import JobRegistry
+from service.api.metrics import Metrics
+from service.api.schemas import USER_ID, VIDEO_ID, VIDEO_ID_EXAMPLE
+from service.api.state import LockedRecommender, ThreadLocalStore
+from service.api.workers import WorkerPool
+from service.config import Settings
+from service.errors import AuthError, NotFoundError
+from service.moments import MomentSearch
+from service.records import VideoRecord
+
+# -- path parameters ------------------------------------------------------------------------------
+VideoId = Annotated[str, Path(pattern=VIDEO_ID, description="SHA-256 of the file content (64 lower-case hex)",
+                              examples=[VIDEO_ID_EXAMPLE])]
+UserId = Annotated[str, Path(pattern=USER_ID, examples=["u1"])]
+JobId = Annotated[str, Path(max_length=64, examples=["a1b2c3d4e5f60718"])]
+
+
+# -- what the lifespan built ----------------------------------------------------------------------
+async def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def _store(request: Request) -> ThreadLocalStore:
+    return request.app.state.store
+
+
+async def _recommender(request: Request) -> LockedRecommender:
+    return request.app.state.recommender
+
+
+async def _pool(request: Request) -> WorkerPool:
+    return request.app.state.pool
+
+
+async def _jobs(request: Request) -> JobRegistry:
+    return request.app.state.jobs
+
+
+async def _metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+async def _ingest(request: Request) -> Ingest:
+    return request.app.state.ingest
+
+
+async def _moments(request: Request) -> MomentSearch:
+    return request.app.state.moments
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+StoreDep = Annotated[ThreadLocalStore, Depends(_store)]
+RecommenderDep = Annotated[LockedRecommender, Depends(_recommender)]
+PoolDep = Annotated[WorkerPool, Depends(_pool)]
+JobsDep = Annotated[JobRegistry, Depends(_jobs)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
+IngestDep = Annotated[Ingest, Depends(_ingest)]
+MomentsDep = Annotated[MomentSearch, Depends(_moments)]
+
+
+# -- checks ---------------------------------------------------------------------------------------
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="required by write endpoints")
+
+
+async def require_api_key(settings: SettingsDep, key: Annotated[str | None, Security(api_key_header)]) -> None:
+    """Write endpoints need one of the configured keys (compared in constant time); none configured: refused."""
+    keys = settings.api_key_list
+    if not keys:
+        raise AuthError("unauthorized", "write endpoints are disabled until an API key is configured "
+                                        "(set REELSENSE_API_KEYS)")
+    if not key or not any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
+        raise AuthError("unauthorized", "a valid X-API-Key header is required for this endpoint")
+
+
+RequireApiKey = Depends(require_api_key)
+
+
+def _known_video(video_id: VideoId, store: StoreDep) -> VideoRecord:
+    record = store.get(video_id)
+    if record is None:
+        raise NotFoundError("video_not_found", f"no video with id {video_id}")
+    return record
+
+
+KnownVideo = Annotated[VideoRecord, Depends(_known_video)]

@@ -1,0 +1,166 @@
+"""From an upload to a stored, indexed video: analysed in a worker process, stored, the catalogue invalidated.
+
+Concurrent uploads of the same bytes share one analysis (they wait on the first one's future). Large uploads,
+or those asked to, become background jobs polled at /jobs/{id}. Errors are raised as ReelsenseErrors; a job
+records the error with the status the exception maps to.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from extractors.errors import MediaError, ReelsenseError
+from service.api.jobs import Job, JobRegistry
+from service.api.metrics import Metrics
+from service.api.schemas import UploadResult
+from service.api.state import LockedRecommender, ThreadLocalStore
+from service.api.uploads import Upload, receive_upload
+from service.api.workers import WorkerPool
+from service.errors import InternalError, UploadError, WorkerError
+
+if TYPE_CHECKING:
+    from service.config import Settings
+    from service.records import VideoRecord
+
+log = logging.getLogger(__name__)
+
+
+class Ingest:
+    """The upload path of one app: receive, analyse once per content, store, and run background jobs."""
+
+    def __init__(self, settings: Settings, store: ThreadLocalStore, pool: WorkerPool, recommender: LockedRecommender,
+                 metrics: Metrics, jobs: JobRegistry):
+        self.settings, self.store, self.pool, self.recommender = settings, store, pool, recommender
+        self.metrics, self.jobs = metrics, jobs
+        self._inflight: dict[str, asyncio.Future[UploadResult]] = {}
+        self._background: set[asyncio.Task] = set()
+
+    async def receive(self, request: Request) -> Upload:
+        """The multipart body streamed to a temporary file within the upload limit (UploadError otherwise)."""
+        max_bytes = int(self.settings.max_upload_mb * 1024 * 1024)
+        try:
+            return await receive_upload(request.headers.get("content-type"), request.stream(),
+                                        self.settings.uploads / ".incoming", max_bytes)
+        except UploadError as exc:
+            self.metrics.uploads.labels(exc.code).inc()
+            raise
+
+    def is_large(self, upload: Upload) -> bool:
+        return upload.size > self.settings.async_upload_mb * 1024 * 1024
+
+    async def analyse(self, upload: Upload) -> UploadResult:
+        """Analyse and store an upload; the same content already in flight is waited for, not analysed again."""
+        pending = self._inflight.get(upload.sha256)
+        if pending is not None:
+            upload.discard()
+            result = await asyncio.shield(pending)
+            return result.model_copy(update={"created": False})
+        future: asyncio.Future[UploadResult] = asyncio.get_running_loop().create_future()
+        self._inflight[upload.sha256] = future
+        try:
+            result = await self._analyse_once(upload)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody else waits
+            raise
+        else:
+            future.set_result(result)
+        finally:
+            self._inflight.pop(upload.sha256, None)
+        return result
+
+    async def _analyse_once(self, upload: Upload) -> UploadResult:
+        existing = await run_in_threadpool(self.store.get, upload.sha256)
+        if existing is not None:
+            upload.discard()
+            self.metrics.uploads.labels("existing").inc()
+            return UploadResult.from_record(existing, created=False)
+        fields = upload.fields
+        meta = {"title": fields.get("title", ""), "description": fields.get("description", ""),
+                "hashtags": fields.get("hashtags", "").replace(",", " ").split(), "creator": fields.get("creator", "")}
+        started = time.perf_counter()
+        try:
+            record = await run_in_threadpool(self.pool.run, upload.path, meta, upload.sha256)
+        except (WorkerError, MediaError) as exc:
+            self.metrics.uploads.labels(exc.code).inc()
+            raise
+        finally:
+            self.metrics.analysis.observe(time.perf_counter() - started)
+            if not self.settings.keep_uploads:
+                upload.discard()
+        record.path = str(upload.keep(self.settings.uploads)) if self.settings.keep_uploads else ""
+        added = await run_in_threadpool(self._persist, record)
+        self.metrics.uploads.labels("created" if added else "existing").inc()
+        stored = await run_in_threadpool(self.store.get, record.id)
+        return UploadResult.from_record(stored, created=added)
+
+    def _persist(self, record: VideoRecord) -> bool:
+        """Store the record, then tell the recommender its catalogue is stale (runs on a pool thread)."""
+        added = self.store.add(record)
+        self.recommender.invalidate()
+        return added
+
+    # -- background jobs ---------------------------------------------------------------------------
+    def start_job(self, upload: Upload) -> Job:
+        """Analyse the upload in the background; the job records the result or the error."""
+        job = self.jobs.create(upload.sha256)
+        task = asyncio.create_task(self._run_job(job, upload))
+        self._background.add(task)  # a reference, so the task is not collected while it runs
+        task.add_done_callback(self._background.discard)
+        return job
+
+    async def _run_job(self, job: Job, upload: Upload) -> None:
+        job.status = "running"
+        try:
+            result = await self.analyse(upload)
+        except ReelsenseError as exc:
+            self.jobs.finish(job, exc.http_status, error=exc.to_dict())
+        except Exception:
+            log.exception("job %s failed", job.id)
+            error = InternalError("internal_error", "the server failed to analyse this upload")
+            self.jobs.finish(job, error.http_status, error=error.to_dict())
+        else:
+            self.jobs.finish(job, 201 if result.created else 200, result=result.model_dump(mode="json"))
+
+
+def index_folder_in_background(folder: Path, settings: Settings, pool: WorkerPool,
+                               recommender: LockedRecommender) -> threading.Thread:
+    """Start embedding every video under `folder` not yet stored, through the workers (`serve --index`)."""
+    thread = threading.Thread(target=index_folder, args=(folder, settings, pool, recommender), name="index",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def index_folder(folder: Path, settings: Settings, pool: WorkerPool, recommender: LockedRecommender) -> None:
+    from service.factory import Components
+    from service.pipeline import file_sha256, find_videos, read_sidecar
+
+    store = Components(settings).store()
+    try:
+        for path in find_videos(Path(folder)):
+            video_id = file_sha256(path)
+            if store.has(video_id):
+                continue
+            m = read_sidecar(path)
+            try:
+                record = pool.run(path, {"title": m.title, "description": m.description, "hashtags": m.hashtags,
+                                         "creator": m.creator}, video_id)
+            except (WorkerError, MediaError) as exc:
+                log.warning("index: %s failed: %s", path.name, exc)
+                continue
+            store.add(record)
+            recommender.invalidate()
+            log.info("index: stored %s", path.name)
+    finally:
+        store.close()

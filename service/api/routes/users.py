@@ -1,0 +1,63 @@
+"""Users: interaction events, stated interests, what is known about a user, and their recommendations."""
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from service.api.deps import RecommenderDep, RequireApiKey, SettingsDep, UserId
+from service.api.schemas import (
+    EventBatch,
+    EventsAccepted,
+    HistoryCleared,
+    InterestsIn,
+    Profile,
+    Recommendations,
+    error_responses,
+)
+from service.errors import RequestError
+from service.recommend.events import Event
+
+router = APIRouter(tags=["users"])
+
+K = Annotated[int, Query(ge=1, le=100)]
+Diversity = Annotated[float | None, Query(ge=0.0, le=1.0, description="0: pure relevance, 1: most varied")]
+
+
+@router.post("/events", dependencies=[RequireApiKey],
+             responses=error_responses(401, 413, 422, codes={413: "too_many_events", 422: "bad_completion"}))
+def post_events(batch: EventBatch, settings: SettingsDep, recommender: RecommenderDep) -> EventsAccepted:
+    """Record a batch of interaction events; the whole batch is stored or (on any invalid event) none of it."""
+    if len(batch.events) > settings.max_events_per_batch:
+        raise RequestError("too_many_events", f"at most {settings.max_events_per_batch} events per batch")
+    now = time.time()
+    events = [Event(e.user_id, e.video_id, e.type, now if e.timestamp is None else e.timestamp,
+                    e.watch_seconds, e.completion) for e in batch.events]
+    return EventsAccepted(accepted=recommender.record_events(events))
+
+
+@router.put("/users/{user_id}/interests", dependencies=[RequireApiKey], responses=error_responses(401, 413, 422))
+def put_interests(user_id: UserId, body: InterestsIn, recommender: RecommenderDep) -> Profile:
+    """State a user's interests in words and tags (cold start before any event); answers the updated profile."""
+    return Profile(**recommender.set_interests(user_id, body.text, list(body.tags)))
+
+
+@router.get("/users/{user_id}/profile", responses=error_responses(422))
+def get_profile(user_id: UserId, recommender: RecommenderDep) -> Profile:
+    """What the recommender knows about a user: event counts, stated interests, interest tags."""
+    return Profile(**recommender.profile(user_id))
+
+
+@router.delete("/users/{user_id}/history", dependencies=[RequireApiKey], responses=error_responses(401, 422))
+def delete_history(user_id: UserId, recommender: RecommenderDep) -> HistoryCleared:
+    """Forget a user's interaction history (their profile starts over)."""
+    recommender.refresh(user_id)
+    return HistoryCleared(user_id=user_id, history_cleared=True)
+
+
+@router.get("/users/{user_id}/recommendations", responses=error_responses(422))
+def recommendations(user_id: UserId, recommender: RecommenderDep, k: K = 10, diversity: Diversity = None
+                    ) -> Recommendations:
+    """Ranked video ids with scores and explanations (per-modality contributions)."""
+    return Recommendations(user_id=user_id, items=recommender.recommend(user_id, k, diversity))

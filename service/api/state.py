@@ -1,0 +1,114 @@
+"""What the app holds between requests: one store connection per thread, and the recommender behind its lock."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from service.recommend import Recommender
+    from service.recommend.events import Event
+    from service.records import VideoRecord
+    from service.storage import Store
+
+log = logging.getLogger(__name__)
+
+
+class ThreadLocalStore:
+    """The video store as seen by request handlers: each call runs on the calling thread's own connection.
+
+    FastAPI may run a dependency and the route that uses it on different pool threads, so handlers get this
+    object and each call picks its thread's Store (opened on first use) at the moment it runs.
+    """
+
+    def __init__(self, open_store: Callable[[], Store]):
+        self._open = open_store
+        self._local = threading.local()
+        self._all: list[Store] = []
+        self._lock = threading.Lock()
+
+    def current(self) -> Store:
+        """This thread's Store."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = self._open()
+            with self._lock:
+                self._all.append(store)
+        return store
+
+    def get(self, video_id: str) -> VideoRecord | None:
+        return self.current().get(video_id)
+
+    def has(self, video_id: str) -> bool:
+        return self.current().has(video_id)
+
+    def add(self, record: VideoRecord) -> bool:
+        return self.current().add(record)
+
+    def delete(self, video_id: str) -> bool:
+        return self.current().delete(video_id)
+
+    def frame_jpeg(self, video_id: str, index: int) -> bytes | None:
+        return self.current().frame_jpeg(video_id, index)
+
+    def moments_of(self, video_ids: list[str]) -> dict:
+        return self.current().moments_of(video_ids)
+
+    def set_show_sensitive(self, user_id: str, show: bool) -> None:
+        self.current().set_show_sensitive(user_id, show)
+
+    def shows_sensitive(self, user_id: str) -> bool:
+        return self.current().shows_sensitive(user_id)
+
+    def close(self) -> None:
+        with self._lock:
+            for store in self._all:
+                try:
+                    store.close()
+                except Exception:  # closing from another thread may be refused; the process ends anyway
+                    log.debug("store close failed", exc_info=True)
+
+
+class LockedRecommender:
+    """The app's one Recommender with every call under one app-level lock, so requests reach it one at a time."""
+
+    def __init__(self, recommender: Recommender):
+        self._recommender = recommender
+        self._lock = threading.RLock()
+
+    def recommend(self, user_id: str, k: int, diversity: float | None) -> list[dict]:
+        with self._lock:
+            return self._recommender.recommend(user_id, k, diversity)
+
+    def similar(self, video_id: str, k: int) -> list[dict]:
+        with self._lock:
+            return self._recommender.similar(video_id, k)
+
+    def search(self, query: str, k: int) -> list[dict]:
+        with self._lock:
+            return self._recommender.search(query, k)
+
+    def record_events(self, events: list[Event]) -> int:
+        with self._lock:
+            return self._recommender.record_events(events)
+
+    def set_interests(self, user_id: str, text: str, tags: list[str]) -> dict:
+        with self._lock:
+            return self._recommender.set_interests(user_id, text, tags)
+
+    def profile(self, user_id: str) -> dict:
+        with self._lock:
+            return self._recommender.profile(user_id)
+
+    def refresh(self, user_id: str) -> None:
+        with self._lock:
+            self._recommender.refresh(user_id)
+
+    def invalidate(self) -> None:
+        """The store's videos changed (added or deleted)."""
+        with self._lock:
+            self._recommender.invalidate()
+
+    def close(self) -> None:
+        self._recommender.store.close()

@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from service.config import Settings
-from service.recommend.index import ExactIndex, HnswIndex
+from service.recommend.index import ExactIndex, HnswIndex, VectorMatrix
 
 P99_TARGET_MS, RECALL_TARGET, K = 10.0, 0.95, 100
 
@@ -56,9 +56,13 @@ def main() -> int:
         queries = matrix[picks].sum(axis=1)
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
         t0 = time.perf_counter()
-        hnsw = HnswIndex(matrix, m=args.m, ef_construction=args.ef_construction, ef_search=args.ef_search)
+        hnsw = HnswIndex(args.dim, m=args.m, ef_construction=args.ef_construction, ef_search=args.ef_search,
+                         capacity=n)
+        hnsw.add(np.arange(n), matrix, threads=-1)
         build = time.perf_counter() - t0
-        exact = ExactIndex(matrix)
+        vectors = VectorMatrix(args.dim, capacity=n)
+        vectors.put(np.arange(n), matrix)
+        exact = ExactIndex(vectors)
         exact_ms, hnsw_ms, recall = [], [], []
         for q in queries:
             t = time.perf_counter()

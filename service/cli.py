@@ -193,11 +193,39 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             rec.set_interests(args.user, args.interests or "", args.tags.split(",") if args.tags else [])
         if args.sensitive:
             rec.store.set_show_sensitive(args.user, args.sensitive == "show")
-        items = rec.recommend(args.user, args.k, args.diversity)
+        items = rec.recommend(args.user, args.k, args.diversity, created_after=args.created_after)
         for item in items:
             record = rec.store.get(item["video_id"])
             item["title"], item["path"] = record.title, record.path
         print(json.dumps({"user": args.user, "profile": rec.profile(args.user), "items": items}, indent=2))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Load `reelsense embed --out` Parquet (a file or a folder of shards) into the store, then bring the saved
+    vector index up to date so a server starts without rebuilding it."""
+    import time
+
+    from tqdm import tqdm
+
+    from service.pipeline.importing import import_parquet
+    from service.recommend import Recommender
+
+    components = _components(args)
+    started = time.perf_counter()
+    with components.store() as store, tqdm(desc="importing", unit="video", file=sys.stderr,
+                                           disable=args.quiet) as bar:
+        report = import_parquet(store, Path(args.path), chunk=args.chunk, progress=bar.update)
+        stored = time.perf_counter() - started
+        index_note = ""
+        if not args.no_index:
+            rec = Recommender(store, components.settings)
+            cat = rec.catalogue()
+            rec.save_index()
+            took = time.perf_counter() - started - stored
+            index_note = f"; index: {len(cat)} videos ({cat.kind}) ready in {took:.1f} s"
+    _say(f"{report.files} file(s), {report.rows} rows: {report.imported} imported, {report.skipped} already stored "
+         f"in {stored:.1f} s{index_note}; store {components.settings.database}")
     return 0
 
 
@@ -314,7 +342,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "embed": cmd_embed, "tag": cmd_tag, "reindex": cmd_reindex, "duplicates": cmd_duplicates,
+    "embed": cmd_embed, "import": cmd_import, "tag": cmd_tag, "reindex": cmd_reindex, "duplicates": cmd_duplicates,
     "recommend": cmd_recommend, "search": cmd_search, "events": cmd_events,
     "fusion fit": cmd_fusion_fit, "evaluate": cmd_evaluate, "topics fit": cmd_topics_fit,
     "topics show": cmd_topics_show, "serve": cmd_serve,

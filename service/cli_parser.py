@@ -34,6 +34,14 @@ def _media_commands(sub, commands: dict[str, Callable]) -> None:
     embed.add_argument("--timings", metavar="FILE", help="write the seconds each stage took (JSON) to FILE")
     embed.set_defaults(func=commands["embed"])
 
+    imp = sub.add_parser("import", help="load `embed --out` Parquet (a file or a folder of shards) into the store")
+    imp.add_argument("path", help="a .parquet file or a folder of .parquet shards")
+    imp.add_argument("--db", help=DB_HELP)
+    imp.add_argument("--chunk", type=int, default=2000, help="records per transaction (default 2000)")
+    imp.add_argument("--no-index", action="store_true", help="do not bring the saved vector index up to date")
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.set_defaults(func=commands["import"])
+
     tag = sub.add_parser("tag", help="analyse one file and print its tags, stats and weights as JSON")
     tag.add_argument("file")
     tag.add_argument("--title")
@@ -65,6 +73,8 @@ def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
     rec.add_argument("-k", type=int, default=10)
     rec.add_argument("--diversity", type=float, help="0 (relevance only) .. 1 (most diverse); default from settings")
     rec.add_argument("--refresh", action="store_true", help="forget the user's history and profile first")
+    rec.add_argument("--created-after", type=float, metavar="UNIX_SECONDS",
+                     help="rank only videos stored after this time (the new-uploads pool)")
     rec.add_argument("--sensitive", choices=["show", "hide"],
                      help="store the user's choice for videos flagged sensitive (hidden from feeds unless 'show')")
     rec.add_argument("--db", help=DB_HELP)

@@ -169,7 +169,7 @@ class Components:
         """A new connection to the configured store (one per thread; the caller closes it)."""
         from service.storage import Store
 
-        return Store(self.settings.database)
+        return Store(self.settings.database, counters_half_life_days=self.settings.popularity_half_life_days)
 
     def recommender(self, store: Store | None = None, with_models: bool = True) -> Recommender:
         """A recommender over `store` (default: a new connection); with the text encoder and CLIP's text tower

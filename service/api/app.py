@@ -23,7 +23,7 @@ from service.api.metrics import Metrics
 from service.api.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
 from service.api.routes import api_router
 from service.api.routes.page import mount_static
-from service.api.state import LockedRecommender, ThreadLocalStore
+from service.api.state import ThreadLocalStore
 from service.config import Settings
 from service.factory import Components
 
@@ -41,21 +41,31 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from threadpoolctl import threadpool_limits
+
+        # Requests run in parallel threads: a multi-threaded BLAS inside each one only oversubscribes the cores
+        # (measured: a feed's matrix products took 5x longer with OpenBLAS's default threads under load).
+        blas = threadpool_limits(limits=1, user_api="blas")
+        torch_threads = _one_torch_thread()
         state = app.state
         components = Components(settings)
         state.store = ThreadLocalStore(components.store)
         state.pool = components.worker_pool()
         if start_workers:
             state.pool.start()
-        state.recommender = LockedRecommender(await run_in_threadpool(load_recommender, components))
+        state.recommender = await run_in_threadpool(load_recommender, components)
         state.moments = components.moment_search(state.store)
         state.ingest = Ingest(settings, state.store, state.pool, state.recommender, state.metrics, state.jobs)
         if index_folder is not None and start_workers:
             index_folder_in_background(Path(index_folder), settings, state.pool, state.recommender)
         yield
         state.pool.close()
+        await run_in_threadpool(state.recommender.save_index)  # a restart loads it instead of rebuilding
         state.store.close()
         state.recommender.close()
+        state.recommender.store.close()
+        blas.restore_original_limits()
+        _one_torch_thread(torch_threads)
 
     app = FastAPI(title="reelsense", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -73,10 +83,20 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
     return app
 
 
+def _one_torch_thread(restore: int | None = None) -> int:
+    """Query encoding (search, stated interests) in one torch thread per request, as requests already run in
+    parallel; returns the previous count (and sets `restore` instead when given, at shutdown)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(restore or 1)
+    return previous
+
+
 def load_recommender(components: Components):
     """The recommender with its own Store connection, warmed so the first feed request pays no start-up cost."""
     recommender = components.recommender()
     if recommender.text is not None:
         _ = recommender.text.categories  # embed the taxonomy prototypes now, not on the first feed request
-    recommender.catalogue()  # and build the index over what is already stored
+    recommender.cold.current(recommender.catalogue())  # load the index and the cold-start pools now
     return recommender

@@ -15,11 +15,12 @@ from service.api.ingest import Ingest
 from service.api.jobs import JobRegistry
 from service.api.metrics import Metrics
 from service.api.schemas import USER_ID, VIDEO_ID, VIDEO_ID_EXAMPLE
-from service.api.state import LockedRecommender, ThreadLocalStore
+from service.api.state import ThreadLocalStore
 from service.api.workers import WorkerPool
 from service.config import Settings
 from service.errors import AuthError, NotFoundError
 from service.moments import MomentSearch
+from service.recommend import Recommender
 from service.records import VideoRecord
 
 # -- path parameters ------------------------------------------------------------------------------
@@ -38,7 +39,7 @@ async def _store(request: Request) -> ThreadLocalStore:
     return request.app.state.store
 
 
-async def _recommender(request: Request) -> LockedRecommender:
+async def _recommender(request: Request) -> Recommender:
     return request.app.state.recommender
 
 
@@ -64,7 +65,7 @@ async def _moments(request: Request) -> MomentSearch:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[ThreadLocalStore, Depends(_store)]
-RecommenderDep = Annotated[LockedRecommender, Depends(_recommender)]
+RecommenderDep = Annotated[Recommender, Depends(_recommender)]
 PoolDep = Annotated[WorkerPool, Depends(_pool)]
 JobsDep = Annotated[JobRegistry, Depends(_jobs)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]

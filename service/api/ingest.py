@@ -1,4 +1,4 @@
-"""From an upload to a stored, indexed video: analysed in a worker process, stored, the catalogue invalidated.
+"""From an upload to a stored, indexed video: analysed in a worker process, stored, added to the live index.
 
 Concurrent uploads of the same bytes share one analysis (they wait on the first one's future). Large uploads,
 or those asked to, become background jobs polled at /jobs/{id}. Errors are raised as ReelsenseErrors; a job
@@ -20,13 +20,14 @@ from extractors.errors import MediaError, ReelsenseError
 from service.api.jobs import Job, JobRegistry
 from service.api.metrics import Metrics
 from service.api.schemas import UploadResult
-from service.api.state import LockedRecommender, ThreadLocalStore
+from service.api.state import ThreadLocalStore
 from service.api.uploads import Upload, receive_upload
 from service.api.workers import WorkerPool
 from service.errors import InternalError, UploadError, WorkerError
 
 if TYPE_CHECKING:
     from service.config import Settings
+    from service.recommend import Recommender
     from service.records import VideoRecord
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 class Ingest:
     """The upload path of one app: receive, analyse once per content, store, and run background jobs."""
 
-    def __init__(self, settings: Settings, store: ThreadLocalStore, pool: WorkerPool, recommender: LockedRecommender,
+    def __init__(self, settings: Settings, store: ThreadLocalStore, pool: WorkerPool, recommender: Recommender,
                  metrics: Metrics, jobs: JobRegistry):
         self.settings, self.store, self.pool, self.recommender = settings, store, pool, recommender
         self.metrics, self.jobs = metrics, jobs
@@ -105,9 +106,9 @@ class Ingest:
         return UploadResult.from_record(stored, created=added)
 
     def _persist(self, record: VideoRecord) -> bool:
-        """Store the record, then tell the recommender its catalogue is stale (runs on a pool thread)."""
+        """Store the record, then add it to the live catalogue and index (runs on a pool thread)."""
         added = self.store.add(record)
-        self.recommender.invalidate()
+        self.recommender.video_added(record.id)
         return added
 
     # -- background jobs ---------------------------------------------------------------------------
@@ -134,7 +135,7 @@ class Ingest:
 
 
 def index_folder_in_background(folder: Path, settings: Settings, pool: WorkerPool,
-                               recommender: LockedRecommender) -> threading.Thread:
+                               recommender: Recommender) -> threading.Thread:
     """Start embedding every video under `folder` not yet stored, through the workers (`serve --index`)."""
     thread = threading.Thread(target=index_folder, args=(folder, settings, pool, recommender), name="index",
                               daemon=True)
@@ -142,7 +143,7 @@ def index_folder_in_background(folder: Path, settings: Settings, pool: WorkerPoo
     return thread
 
 
-def index_folder(folder: Path, settings: Settings, pool: WorkerPool, recommender: LockedRecommender) -> None:
+def index_folder(folder: Path, settings: Settings, pool: WorkerPool, recommender: Recommender) -> None:
     from service.factory import Components
     from service.pipeline import file_sha256, find_videos, read_sidecar
 
@@ -160,7 +161,7 @@ def index_folder(folder: Path, settings: Settings, pool: WorkerPool, recommender
                 log.warning("index: %s failed: %s", path.name, exc)
                 continue
             store.add(record)
-            recommender.invalidate()
+            recommender.video_added(record.id)
             log.info("index: stored %s", path.name)
     finally:
         store.close()

@@ -1,4 +1,5 @@
-"""What the app holds between requests: one store connection per thread, and the recommender behind its lock."""
+"""What the app holds between requests: one store connection per thread. The recommender is shared without a
+lock: it keeps its own connection per thread and its catalogue takes concurrent reads (see service.recommend)."""
 from __future__ import annotations
 
 import logging
@@ -7,8 +8,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from service.recommend import Recommender
-    from service.recommend.events import Event
     from service.records import VideoRecord
     from service.storage import Store
 
@@ -68,47 +67,3 @@ class ThreadLocalStore:
                     store.close()
                 except Exception:  # closing from another thread may be refused; the process ends anyway
                     log.debug("store close failed", exc_info=True)
-
-
-class LockedRecommender:
-    """The app's one Recommender with every call under one app-level lock, so requests reach it one at a time."""
-
-    def __init__(self, recommender: Recommender):
-        self._recommender = recommender
-        self._lock = threading.RLock()
-
-    def recommend(self, user_id: str, k: int, diversity: float | None) -> list[dict]:
-        with self._lock:
-            return self._recommender.recommend(user_id, k, diversity)
-
-    def similar(self, video_id: str, k: int) -> list[dict]:
-        with self._lock:
-            return self._recommender.similar(video_id, k)
-
-    def search(self, query: str, k: int) -> list[dict]:
-        with self._lock:
-            return self._recommender.search(query, k)
-
-    def record_events(self, events: list[Event]) -> int:
-        with self._lock:
-            return self._recommender.record_events(events)
-
-    def set_interests(self, user_id: str, text: str, tags: list[str]) -> dict:
-        with self._lock:
-            return self._recommender.set_interests(user_id, text, tags)
-
-    def profile(self, user_id: str) -> dict:
-        with self._lock:
-            return self._recommender.profile(user_id)
-
-    def refresh(self, user_id: str) -> None:
-        with self._lock:
-            self._recommender.refresh(user_id)
-
-    def invalidate(self) -> None:
-        """The store's videos changed (added or deleted)."""
-        with self._lock:
-            self._recommender.invalidate()
-
-    def close(self) -> None:
-        self._recommender.store.close()

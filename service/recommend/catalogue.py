@@ -1,160 +1,192 @@
-"""The catalogue: everything ranking needs about the stored videos, in memory (fused matrix, per-modality unit
-blocks, tags, categories, creators, creation times, the vector index), built from the store.
+"""The live catalogue: what ranking needs about every stored video, in memory, updated in place.
 
-`CatalogueCache` keeps one built catalogue: a small one (exact search) is rebuilt on the next request after a
-change; a large one (an HNSW build takes seconds to minutes) keeps serving while a background thread builds the
-next.
+Everything is addressed by the video's slot (its stable row in `video_ranking`, also the vector index label):
+the fused vectors (float32 for an exact-search catalogue, whose index is this same matrix; float16 beside an
+HNSW index, which keeps its own float32 copy), creation times, category and creator codes, and the event
+counters that staged exposure and the cold-start prior read. A video added or deleted changes one slot and the
+index; counters are re-read for the videos an event batch touched. Readers never wait for writers: arrays are
+replaced (not resized) when they grow, so a request keeps a consistent view.
 """
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from extractors.taxonomy import load_taxonomy
-from service.config import IndexOptions
-from service.fusion import MODALITIES, unit_blocks
-from service.recommend.index import build_index
-from service.recommend.profiles import tag_label
+from service.fusion import MODALITIES
+from service.recommend.index import MIN_CAPACITY, ExactIndex, HnswIndex, VectorMatrix
 
-CATEGORY_SOURCES = ("category", "clip")  # tag sources that classify a video into the taxonomy
 CATEGORY_MIN_COSINE = 0.25  # below this a text is not about any taxonomy category
-HASHTAG_TAG_WEIGHT = 0.5  # hashtags are the uploader's claim: they count half as tags for ranking
+
+
+@dataclass
+class Columns:
+    """Per-slot arrays other than the vectors."""
+
+    created_at: np.ndarray
+    category: np.ndarray  # int16 code into Catalogue.categories
+    creator: np.ndarray  # int32 code into Catalogue.creators
+    exposures: np.ndarray  # max(impressions, views + skips, engagements)
+    engaged: np.ndarray  # likes, shares, comments, follows and complete views
+
+    @classmethod
+    def empty(cls, capacity: int) -> Columns:
+        return cls(np.zeros(capacity), np.zeros(capacity, np.int16), np.zeros(capacity, np.int32),
+                   np.zeros(capacity, np.float32), np.zeros(capacity, np.float32))
+
+    def grown(self, capacity: int) -> Columns:
+        out = Columns.empty(capacity)
+        for name in ("created_at", "category", "creator", "exposures", "engaged"):
+            old = getattr(self, name)
+            getattr(out, name)[: len(old)] = old
+        return out
 
 
 @dataclass
 class Catalogue:
-    ids: list[str]
-    row: dict[str, int]
-    matrix: np.ndarray  # fused vectors, one row per video
     dims: dict[str, int]
-    blocks: dict[str, np.ndarray]  # per-modality unit vectors [n, dim_m]
-    tags: list[dict[str, float]]  # normalised tag label -> score
-    category: list[str]
-    creators: list[str]
-    created_at: np.ndarray
-    baseline: dict[str, float]  # length of the catalogue's mean unit vector per modality
-    index: Any
+    vectors: VectorMatrix
+    index: ExactIndex | HnswIndex | None
+    ids: list[str | None] = field(default_factory=list)  # by slot; None for a deleted slot
+    row: dict[str, int] = field(default_factory=dict)  # video id -> slot
+    cols: Columns = field(default_factory=lambda: Columns.empty(MIN_CAPACITY))
+    categories: list[str] = field(default_factory=lambda: ["", *(c.id for c in load_taxonomy())])
+    creators: list[str] = field(default_factory=lambda: [""])
+    unit_sum: np.ndarray | None = None  # per modality, sum of present unit vectors (for the baseline)
+    present: np.ndarray = field(default_factory=lambda: np.zeros(len(MODALITIES)))
+    by_time: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0, np.int64))  # created_at sorted, slots
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def video_blocks(self, vid: str) -> dict[str, np.ndarray]:
-        i = self.row[vid]
-        return {m: self.blocks[m][i] for m in MODALITIES if self.dims[m] and np.any(self.blocks[m][i])}
+    def __post_init__(self):
+        self._category_code = {c: i for i, c in enumerate(self.categories)}
+        self._creator_code = {c: i for i, c in enumerate(self.creators)}
+        if self.unit_sum is None:
+            self.unit_sum = np.zeros(sum(self.dims.values()))
 
-    @classmethod
-    def empty(cls) -> Catalogue:
-        return cls([], {}, np.zeros((0, 0), np.float32), {m: 0 for m in MODALITIES}, {}, [], [], [], np.zeros(0),
-                   {}, None)
+    # -- reading ---------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.row)
+
+    @property
+    def kind(self) -> str:
+        return self.index.kind if self.index is not None else "empty"
+
+    @property
+    def baseline(self) -> dict[str, float]:
+        """Per modality, the length of the mean of the present unit vectors (how alike the catalogue is)."""
+        out, start = {}, 0
+        for j, m in enumerate(MODALITIES):
+            block = self.unit_sum[start : start + self.dims[m]]
+            out[m] = float(np.linalg.norm(block) / self.present[j]) if self.present[j] else 0.0
+            start += self.dims[m]
+        return out
+
+    def rows(self, slots: np.ndarray) -> np.ndarray:
+        return self.vectors.rows(slots)
+
+    def category(self, slot: int) -> str:
+        return self.categories[int(self.cols.category[slot])]
+
+    def creator(self, slot: int) -> str:
+        return self.creators[int(self.cols.creator[slot])]
+
+    def category_code(self, name: str) -> int:
+        return self._category_code.get(name, -1)
+
+    def created_after(self, t: float) -> np.ndarray:
+        """Slots of the videos created after `t`, newest last (a suffix of the time order: no scan)."""
+        times, slots = self.by_time
+        return slots[np.searchsorted(times, t, side="right"):]
+
+    # -- writing ---------------------------------------------------------------------------------
+    def add_many(self, slots: np.ndarray, ids: list[str], creators: list[str], created_at: np.ndarray,
+                 categories: list[str], fused: np.ndarray, index_threads: int = 1) -> None:
+        """Add videos (new slots) to the arrays, the index and the time order."""
+        if len(slots) == 0:
+            return
+        with self.write_lock:
+            top = int(slots.max())
+            if top >= len(self.cols.created_at):
+                self.cols = self.cols.grown(max(int(len(self.cols.created_at) * 1.25), top + 1))
+            if top >= len(self.ids):
+                self.ids.extend([None] * (top + 1 - len(self.ids)))
+            cols = self.cols
+            cols.created_at[slots] = created_at
+            cols.category[slots] = [self._category_code.get(c, 0) for c in categories]
+            cols.creator[slots] = [self._creator(c) for c in creators]
+            cols.exposures[slots] = 0.0
+            cols.engaged[slots] = 0.0
+            self.vectors.put(slots, fused)
+            for slot, vid in zip(slots.tolist(), ids, strict=True):
+                self.ids[slot] = vid
+            if self.index is not None:  # searchable from here on: everything a hit needs is in place
+                self.index.add(slots, fused, **({"threads": index_threads} if self.index.kind == "hnsw" else {}))
+            self.row.update(zip(ids, slots.tolist(), strict=True))
+            self._add_units(fused, 1.0)
+            self._insert_times(created_at, slots)
+
+    def remove(self, video_id: str) -> int | None:
+        """Forget a video; its slot (None when it was not here)."""
+        with self.write_lock:
+            slot = self.row.pop(video_id, None)
+            if slot is None:
+                return None
+            self.ids[slot] = None
+            self._add_units(self.vectors.rows(np.array([slot]))[None, 0], -1.0)
+            self.vectors.remove(slot)
+            if self.index is not None:
+                self.index.remove(slot)
+            times, slots = self.by_time
+            keep = slots != slot
+            self.by_time = (times[keep], slots[keep])
+            return slot
+
+    def set_counters(self, slots: np.ndarray, exposures: np.ndarray, engaged: np.ndarray) -> None:
+        cols = self.cols
+        inside = slots < len(cols.exposures)
+        cols.exposures[slots[inside]] = exposures[inside]
+        cols.engaged[slots[inside]] = engaged[inside]
+
+    def set_category(self, slot: int, category: str) -> None:
+        self.cols.category[slot] = self._category_code.get(category, 0)
+
+    def _creator(self, name: str) -> int:
+        code = self._creator_code.get(name)
+        if code is None:
+            code = self._creator_code[name] = len(self.creators)
+            self.creators.append(name)
+        return code
+
+    def _add_units(self, fused: np.ndarray, sign: float) -> None:
+        start = 0
+        for j, m in enumerate(MODALITIES):
+            block = np.asarray(fused[:, start : start + self.dims[m]], np.float64)
+            norms = np.linalg.norm(block, axis=1)
+            present = norms > 1e-9
+            if present.any():
+                self.unit_sum[start : start + self.dims[m]] += sign * (block[present] / norms[present, None]).sum(0)
+                self.present[j] += sign * present.sum()
+            start += self.dims[m]
+
+    def _insert_times(self, created_at: np.ndarray, slots: np.ndarray) -> None:
+        times, old = self.by_time
+        order = np.argsort(created_at, kind="stable")
+        new_times, new_slots = np.asarray(created_at, float)[order], np.asarray(slots, np.int64)[order]
+        if len(times) == 0 or new_times[0] >= times[-1]:  # the usual case: uploads arrive in time order
+            self.by_time = (np.concatenate([times, new_times]), np.concatenate([old, new_slots]))
+            return
+        at = np.searchsorted(times, new_times, side="right")
+        self.by_time = (np.insert(times, at, new_times), np.insert(old, at, new_slots))
 
 
-def build_catalogue(rows: list[dict], dims: dict[str, int], options: IndexOptions,
-                    category_prototypes: np.ndarray | None) -> Catalogue:
-    """A catalogue from the store's light rows (`Store.catalogue()`) and the store's modality dims."""
-    if not rows:
-        return Catalogue.empty()
-    ids = [r["id"] for r in rows]
-    matrix = np.stack([r["fused"] for r in rows]).astype(np.float32)
-    blocks = unit_blocks(matrix, dims)
-    text_categories = categorize_rows(blocks["text"], category_prototypes) if dims["text"] else [None] * len(ids)
-    tags, categories = [], []
-    for r, text_category in zip(rows, text_categories, strict=True):
-        video_tags, category = _tags_and_category(r["tags"], text_category)
-        tags.append(video_tags)
-        categories.append(category)
-    index = build_index(matrix, options.exact_max, options.m, options.ef_construction, options.ef_search)
-    return Catalogue(ids, {v: i for i, v in enumerate(ids)}, matrix, dims, blocks, tags, categories,
-                     [r["creator"] for r in rows], np.array([r["created_at"] for r in rows], float),
-                     _baseline(blocks, dims), index)
-
-
-def _baseline(blocks: dict[str, np.ndarray], dims: dict[str, int]) -> dict[str, float]:
-    """Per modality, the length of the mean of the present unit vectors (how alike the catalogue is)."""
-    out = {}
-    for m in MODALITIES:
-        present = blocks[m][np.any(blocks[m] != 0, axis=1)] if dims[m] else np.zeros((0, 0))
-        out[m] = float(np.linalg.norm(present.mean(axis=0))) if len(present) else 0.0
-    return out
-
-
-def _tags_and_category(raw_tags: list[dict], text_category: str | None) -> tuple[dict[str, float], str]:
-    tags: dict[str, float] = {}
-    classified: dict[str, float] = {}
-    for tag in raw_tags:
-        label = tag_label(tag["label"])
-        weight = float(tag["score"]) * (HASHTAG_TAG_WEIGHT if tag.get("source") == "hashtag" else 1.0)
-        tags[label] = max(tags.get(label, 0.0), weight)
-        if tag.get("source") in CATEGORY_SOURCES:
-            classified[label] = max(classified.get(label, 0.0), weight)
-    category = pick_category(classified, text_category)
-    if category:
-        tags[category] = max(tags.get(category, 0.0), 1.0)
-    return tags, category
-
-
-def pick_category(tags: dict[str, float], text_category: str | None) -> str:
-    """The video's strongest taxonomy tag from a classifier (text or CLIP zero-shot), else the text's best
-    category. Other tags whose label happens to be a category id (audio's "music") do not count."""
-    ids = {c.id for c in load_taxonomy()}
-    own = [(score, label) for label, score in tags.items() if label in ids]
-    if own:
-        return max(own)[1]
-    return text_category or ""
-
-
-def categorize_rows(text_blocks: np.ndarray, prototypes: np.ndarray | None) -> list[str | None]:
+def categorize(text_blocks: np.ndarray, prototypes: np.ndarray | None) -> list[str | None]:
     """The nearest taxonomy category of each text vector (None when none is close enough)."""
     if prototypes is None or prototypes.shape[1] != text_blocks.shape[1]:
         return [None] * len(text_blocks)
-    sims = text_blocks @ prototypes.T
+    norms = np.linalg.norm(text_blocks, axis=1, keepdims=True)
+    sims = (text_blocks / np.maximum(norms, 1e-12)) @ prototypes.T
     taxonomy = load_taxonomy()
     return [taxonomy[int(j)].id if np.any(row) and row[j] >= CATEGORY_MIN_COSINE else None
             for row, j in zip(sims, sims.argmax(axis=1), strict=True)]
-
-
-class CatalogueCache:
-    """One built catalogue, rebuilt after changes; `build` is called without holding the lock."""
-
-    def __init__(self, build: Callable[[], Catalogue], exact_max: int):
-        self._build = build
-        self._exact_max = exact_max
-        self._lock = threading.RLock()
-        self._catalogue: Catalogue | None = None
-        self._generation = 0  # bumped by every invalidate(); a background build checks it when done
-        self._rebuilder: threading.Thread | None = None
-
-    def get(self) -> Catalogue:
-        with self._lock:
-            if self._catalogue is None:
-                self._catalogue = self._build()
-            return self._catalogue
-
-    def invalidate(self) -> None:
-        """The store's videos changed: drop a small catalogue, rebuild a large one in the background."""
-        with self._lock:
-            self._generation += 1
-            current = self._catalogue
-            if current is None or len(current.ids) <= self._exact_max:
-                self._catalogue = None
-            elif self._rebuilder is None:
-                self._rebuilder = threading.Thread(target=self._rebuild, name="catalogue-rebuild", daemon=True)
-                self._rebuilder.start()
-
-    def _rebuild(self) -> None:
-        """Build catalogues until one is current (invalidations may arrive during a build), then swap it in."""
-        while True:
-            with self._lock:
-                generation = self._generation
-            fresh = self._build()
-            with self._lock:
-                self._catalogue = fresh
-                if generation == self._generation:
-                    self._rebuilder = None
-                    return
-
-    def wait_for_rebuild(self, timeout: float | None = None) -> None:
-        """Block until a background rebuild (if any) has finished; for tests and orderly shutdown."""
-        thread = self._rebuilder
-        if thread is not None:
-            thread.join(timeout)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from service.fusion import MODALITIES, FusedVector
 from service.recommend.catalogue import Catalogue
 
@@ -13,24 +15,25 @@ def contributions(query: FusedVector | None, cat: Catalogue, i: int) -> dict[str
     out = {m: 0.0 for m in MODALITIES}
     if query is None:
         return out
+    vector = cat.rows(np.array([i]))[0]
     start = 0
     for m in MODALITIES:
         d = cat.dims[m]
-        out[m] = round(float(query.vector[start : start + d] @ cat.matrix[i, start : start + d]), 6)
+        out[m] = round(float(query.vector[start : start + d] @ vector[start : start + d]), 6)
         start += d
     return out
 
 
 def explain_item(cat: Catalogue, query: FusedVector | None, i: int, score: float, rank: int, reason: str,
-                 penalty: float, interests: dict[str, float], stage: tuple[int, str] | None = None) -> dict[str, Any]:
-    """One result item: id, score, rank and its explanation."""
-    tags = cat.tags[i]
+                 penalty: float, interests: dict[str, float], tags: dict[str, float],
+                 stage: tuple[int, str] | None = None) -> dict[str, Any]:
+    """One result item: id, score, rank and its explanation (`tags`: the video's stored ranking tags)."""
     matched = sorted((t for t in tags if t in interests), key=lambda t: -interests[t])[:5]
     explanation: dict[str, Any] = {
         "contributions": contributions(query, cat, i),
         "matched_tags": matched,
         "reason": reason,
-        "category": cat.category[i],
+        "category": cat.category(i),
         "negative_penalty": round(penalty, 6),
     }
     if query is not None:

@@ -15,6 +15,7 @@ from service.fusion import MODALITIES, auc, fit_modality_weights, weighted_score
 from service.recommend.catalogue import Catalogue
 from service.recommend.events import signal
 from service.recommend.profiles import build_profile
+from service.recommend.state import VideoUnits, video_units
 
 
 def fusion_samples(store, cat: Catalogue, settings: Settings,
@@ -36,12 +37,15 @@ def _user_samples(user: str, events: list[tuple], cat: Catalogue, settings: Sett
         first_ts.setdefault(vid, ts)
         total[vid] = total.get(vid, 0.0) + signal(kind, completion, settings.signals)
     uniform = {m: 1.0 for m in MODALITIES}
+    units: dict[str, VideoUnits] = {}
+    for vid in first_ts:
+        if vid in cat.row:
+            units[vid] = video_units(cat.rows(np.array([cat.row[vid]]))[0], cat.dims, {})
     for vid, ts in first_ts.items():
         if vid not in cat.row:
             continue
         history = [e for e in events if e[3] < ts]
-        blocks = {v: cat.video_blocks(v) for v in {e[1] for e in history} if v in cat.row}
-        prof = build_profile(user, history, blocks, {}, cat.dims, settings, uniform, cat.baseline, now=ts)
+        prof = build_profile(user, history, units, cat.dims, settings, uniform, cat.baseline, now=ts)
         if prof.positive is not None:
             yield _modality_cosines(prof.positive.vector, cat, cat.row[vid]), \
                 total[vid] > settings.signal_view_base + 1e-9, ts
@@ -49,11 +53,12 @@ def _user_samples(user: str, events: list[tuple], cat: Catalogue, settings: Sett
 
 def _modality_cosines(query: np.ndarray, cat: Catalogue, i: int) -> list[float]:
     row, start = [], 0
+    vector = cat.rows(np.array([i]))[0]
     for m in MODALITIES:
         d = cat.dims[m]
         u = query[start : start + d]
         norm = float(np.linalg.norm(u))
-        row.append(float(u @ cat.matrix[i, start : start + d]) / norm if norm > 0 else 0.0)
+        row.append(float(u @ vector[start : start + d]) / norm if norm > 0 else 0.0)
         start += d
     return row
 

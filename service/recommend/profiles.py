@@ -1,13 +1,13 @@
-"""User interest profiles from interaction events: positive/negative vectors, interest tags, modality weights.
+"""User interest profiles: positive/negative vectors, interest tags, modality weights, seen videos.
 
-A profile is derived, never stored: it is rebuilt from the events and stated interests in the store,
-so deleting those ("refresh") leaves nothing behind. Event signal weights and the half-life of the
-time decay are settings.
+A profile is composed per request from the user's maintained state (service.recommend.state: decayed sums
+updated as events arrive) and their stated interests: constant work, whatever the length of the history.
+Deleting the events and interests ("refresh") deletes the state too. Event signal weights and the half-life
+of the time decay are settings.
 """
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,12 +15,12 @@ import numpy as np
 
 from service.config import Settings
 from service.fusion import MODALITIES, FusedVector, compose, normalize_weights
-from service.recommend.events import EVENT_TYPES, signal
+from service.recommend.events import EVENT_TYPES
+from service.recommend.state import UserState, VideoUnits
+from service.recommend.updates import fold_events, scaled_sums
+from service.tags import tag_label
 
-
-def tag_label(label: str) -> str:
-    """Tags are compared without '#' and case: '#Pets' and 'pets' are one interest."""
-    return label.lstrip("#").strip().lower()
+__all__ = ["Onboarding", "UserProfile", "build_profile", "profile_from_state", "tag_label"]
 
 
 @dataclass
@@ -36,6 +36,7 @@ class UserProfile:
     not_interested: set[str] = field(default_factory=set)
     stated: dict[str, Any] = field(default_factory=dict)
     engaged_videos: int = 0
+    excluded_slots: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # seen or rejected
 
     @property
     def cold(self) -> bool:
@@ -43,7 +44,8 @@ class UserProfile:
 
     def to_dict(self, top: int = 10) -> dict[str, Any]:
         def tags(d: dict[str, float]) -> list[dict]:
-            return [{"label": k, "weight": round(v, 4)} for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:top]]
+            ranked = sorted(((round(v, 4), k) for k, v in d.items()), key=lambda wk: (-wk[0], wk[1]))  # ties by label
+            return [{"label": k, "weight": w} for w, k in ranked[:top]]
 
         return {
             "user_id": self.user_id,
@@ -67,49 +69,31 @@ class Onboarding:
     vectors: dict[str, np.ndarray]
 
 
-@dataclass
-class _Folded:
-    """A user's events reduced to one decayed signal per video, plus counts and seen/rejected sets."""
-
-    per_video: dict[str, float]
-    counts: dict[str, int]
-    seen: set[str]
-    rejected: set[str]
-
-
-@dataclass
-class _Sums:
-    """Signal-weighted sums of the liked (positive) and rejected (negative) videos' vectors and tags."""
-
-    pos: dict[str, np.ndarray]
-    neg: dict[str, np.ndarray]
-    pos_mass: dict[str, float]
-    pos_sq: dict[str, float]
-    pos_tags: dict[str, float] = field(default_factory=dict)
-    neg_tags: dict[str, float] = field(default_factory=dict)
-    engaged: int = 0
+def split(vector: np.ndarray, dims: dict[str, int]) -> dict[str, np.ndarray]:
+    """A concatenated per-modality vector as {modality: block}."""
+    out, start = {}, 0
+    for m in MODALITIES:
+        out[m] = vector[start : start + dims[m]]
+        start += dims[m]
+    return out
 
 
-def build_profile(
-    user_id: str,
-    events: list[tuple],
-    blocks: dict[str, dict[str, np.ndarray]],
-    video_tags: dict[str, dict[str, float]],
-    dims: dict[str, int],
-    settings: Settings,
-    prior: dict[str, float],
-    baseline: dict[str, float],
-    onboarding: Onboarding | None = None,
-    now: float | None = None,
-) -> UserProfile:
-    """Fold a user's events (user, video, type, ts, watch_seconds, completion) into a profile.
+def profile_from_state(user_id: str, state: UserState | None, seen: list[tuple[str, int, bool]],
+                       dims: dict[str, int], settings: Settings, prior: dict[str, float],
+                       baseline: dict[str, float], onboarding: Onboarding | None = None,
+                       now: float | None = None) -> UserProfile:
+    """The profile the matcher uses, from the user's maintained state (as of `now`, default their latest
+    event), the videos they have seen ((id, slot, rejected) rows) and their stated interests.
 
-    `blocks[video][m]` are a video's unit modality vectors (absent modalities missing); `baseline[m]`
-    is the catalogue's mean-vector length per modality, against which a user's own coherence is judged
-    when tilting modality weights.
-    """
-    folded = _fold_events(events, settings, now)
-    sums = _sum_vectors(folded.per_video, blocks, video_tags, dims)
+    `baseline[m]` is the catalogue's mean-vector length per modality, against which a user's own coherence is
+    judged when tilting modality weights."""
+    total = sum(dims.values())
+    state = state or UserState.empty(total)
+    pos, neg, f = scaled_sums(state, now, settings)
+    sums = _Sums(split(pos.copy(), dims), split(neg, dims), dict(zip(MODALITIES, state.pos_mass * f, strict=True)),
+                 dict(zip(MODALITIES, state.pos_sq * f * f, strict=True)),
+                 {k: v * f for k, v in state.pos_tags.items()}, {k: v * f for k, v in state.neg_tags.items()},
+                 state.engaged)
     weights = _user_modality_weights(sums.pos, sums.pos_mass, sums.pos_sq, prior, baseline,
                                      settings.user_modality_strength)
     stated: dict[str, Any] = {}
@@ -124,48 +108,32 @@ def build_profile(
     negative = compose(sums.neg, prior, dims) if has_negative else None
     return UserProfile(
         user_id, positive, negative, _normalized(sums.pos_tags), _normalized(sums.neg_tags),
-        positive.weights if positive else {m: 0.0 for m in MODALITIES}, folded.counts, folded.seen,
-        folded.rejected, stated, sums.engaged,
+        positive.weights if positive else {m: 0.0 for m in MODALITIES}, dict(state.counts),
+        {vid for vid, _, _ in seen}, {vid for vid, _, rejected in seen if rejected}, stated, sums.engaged,
+        excluded_slots=np.array([slot for _, slot, _ in seen], np.int64),
     )
 
 
-def _fold_events(events: list[tuple], settings: Settings, now: float | None) -> _Folded:
-    """Time-decayed signal per video; an explicit "not interested" outweighs any earlier engagement."""
-    if now is None:  # decay relative to the latest event, so a returning user keeps a profile
-        now = max((e[3] for e in events), default=time.time())
-    half_life = settings.profile_half_life_days * 86400.0
-    folded = _Folded({}, {}, set(), set())
-    for _user, vid, kind, ts, _watch, completion in events:
-        folded.counts[kind] = folded.counts.get(kind, 0) + 1
-        if kind != "impression":
-            folded.seen.add(vid)
-        if kind == "not_interested":
-            folded.rejected.add(vid)
-        decay = 0.5 ** (max(0.0, now - ts) / half_life)
-        folded.per_video[vid] = folded.per_video.get(vid, 0.0) + signal(kind, completion, settings.signals) * decay
-    for vid in folded.rejected:
-        folded.per_video[vid] = min(folded.per_video[vid], settings.signal_not_interested)
-    return folded
+def build_profile(user_id: str, events: list[tuple], units: dict[str, VideoUnits], dims: dict[str, int],
+                  settings: Settings, prior: dict[str, float], baseline: dict[str, float],
+                  onboarding: Onboarding | None = None, now: float | None = None) -> UserProfile:
+    """A profile folded from a list of events (no store): what offline fitting scores with."""
+    state, rows = fold_events(events, units, sum(dims.values()), settings)
+    seen = [(vid, -1, r.floor is not None) for vid, r in rows.items() if r.seen]
+    return profile_from_state(user_id, state, seen, dims, settings, prior, baseline, onboarding, now)
 
 
-def _sum_vectors(per_video: dict[str, float], blocks: dict[str, dict[str, np.ndarray]],
-                 video_tags: dict[str, dict[str, float]], dims: dict[str, int]) -> _Sums:
-    sums = _Sums({m: np.zeros(dims[m], np.float64) for m in MODALITIES},
-                 {m: np.zeros(dims[m], np.float64) for m in MODALITIES},
-                 {m: 0.0 for m in MODALITIES}, {m: 0.0 for m in MODALITIES})
-    for vid, s in per_video.items():
-        if vid not in blocks or abs(s) < 1e-9:
-            continue
-        target, tag_target = (sums.pos, sums.pos_tags) if s > 0 else (sums.neg, sums.neg_tags)
-        sums.engaged += s > 0
-        for m, v in blocks[vid].items():
-            target[m] += abs(s) * v
-            if s > 0:
-                sums.pos_mass[m] += s
-                sums.pos_sq[m] += s * s
-        for label, score in video_tags.get(vid, {}).items():
-            tag_target[label] = tag_target.get(label, 0.0) + abs(s) * score
-    return sums
+@dataclass
+class _Sums:
+    """Signal-weighted sums of the liked (positive) and rejected (negative) videos' vectors and tags."""
+
+    pos: dict[str, np.ndarray]
+    neg: dict[str, np.ndarray]
+    pos_mass: dict[str, float]
+    pos_sq: dict[str, float]
+    pos_tags: dict[str, float] = field(default_factory=dict)
+    neg_tags: dict[str, float] = field(default_factory=dict)
+    engaged: int = 0
 
 
 def _add_onboarding(sums: _Sums, onboarding: Onboarding, weight: float) -> None:

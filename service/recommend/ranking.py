@@ -1,5 +1,5 @@
-"""Ranking stages after retrieval: the negative-feedback penalty, content scores, and MMR re-ranking under
-per-category and per-creator caps."""
+"""Ranking stages after retrieval: the negative-feedback penalty and MMR re-ranking under per-category and
+per-creator caps. They work on the candidates' slots and vectors only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,56 +16,63 @@ class Caps:
     per_creator: int
 
 
-def negative_penalty(profile: UserProfile, cat: Catalogue, rows: np.ndarray, strength: float) -> np.ndarray:
+def negative_penalty(profile: UserProfile, cat: Catalogue, rows: np.ndarray, strength: float,
+                     vectors: np.ndarray | None = None) -> np.ndarray:
     """strength * (similarity to the user's negative vector + weight of a rejected category)."""
     out = np.zeros(len(rows))
+    if len(rows) == 0:
+        return out
     if profile.negative is not None:
-        out += np.maximum(cat.matrix[rows] @ profile.negative.vector, 0.0)
+        vectors = cat.rows(rows) if vectors is None else vectors
+        out += np.maximum(vectors @ profile.negative.vector, 0.0)
     if profile.negative_tags:
-        out += np.array([profile.negative_tags.get(cat.category[i], 0.0) for i in rows])
+        by_code = np.zeros(len(cat.categories))
+        for label, weight in profile.negative_tags.items():
+            code = cat.category_code(label)
+            if code >= 0:
+                by_code[code] = weight
+        out += by_code[cat.cols.category[rows]]
     return strength * out
 
 
-def mmr(cat: Catalogue, rows: np.ndarray, rel: np.ndarray, n: int, lam: float, caps: Caps) -> list[int]:
+def mmr(cat: Catalogue, rows: np.ndarray, rel: np.ndarray, n: int, lam: float, caps: Caps,
+        vecs: np.ndarray | None = None) -> list[int]:
     """Maximal marginal relevance with per-category and per-creator caps (relaxed if they starve the feed).
 
     Returns positions into `rows`, in feed order."""
     if n <= 0 or len(rows) == 0:
         return []
-    vecs = cat.matrix[rows]
+    vecs = cat.rows(rows) if vecs is None else vecs
     sims = vecs @ vecs.T
+    categories = cat.cols.category[rows]
+    creators = cat.cols.creator[rows]
     chosen: list[int] = []
+    taken = np.zeros(len(rows), bool)
     max_sim = np.full(len(rows), -np.inf)
-    per_cat: dict[str, int] = {}
-    per_creator: dict[str, int] = {}
     for capped in (True, False):
+        per_cat: dict[int, int] = {}
+        per_creator: dict[int, int] = {}
+        for j in chosen:
+            per_cat[categories[j]] = per_cat.get(categories[j], 0) + 1
+            per_creator[creators[j]] = per_creator.get(creators[j], 0) + 1
         while len(chosen) < n:
-            best = _best_candidate(cat, rows, rel, lam, chosen, max_sim, per_cat if capped else None,
-                                   per_creator if capped else None, caps)
-            if best < 0:
+            value = lam * rel - (1.0 - lam) * (max_sim if chosen else 0.0)
+            value[taken] = -np.inf
+            if capped:
+                value[_over_cap(categories, per_cat, caps.per_category)] = -np.inf
+                value[_over_cap(creators, per_creator, caps.per_creator)] = -np.inf
+            best = int(np.argmax(value))
+            if not np.isfinite(value[best]):
                 break
             chosen.append(best)
+            taken[best] = True
             max_sim = np.maximum(max_sim, sims[best])
-            i = rows[best]
-            per_cat[cat.category[i]] = per_cat.get(cat.category[i], 0) + 1
-            per_creator[cat.creators[i]] = per_creator.get(cat.creators[i], 0) + 1
+            per_cat[categories[best]] = per_cat.get(categories[best], 0) + 1
+            per_creator[creators[best]] = per_creator.get(creators[best], 0) + 1
     return chosen
 
 
-def _best_candidate(cat: Catalogue, rows: np.ndarray, rel: np.ndarray, lam: float, chosen: list[int],
-                    max_sim: np.ndarray, per_cat: dict[str, int] | None, per_creator: dict[str, int] | None,
-                    caps: Caps) -> int:
-    """The position with the best MMR value among those not chosen and within the caps (-1 if none)."""
-    best, best_val = -1, -np.inf
-    for j in range(len(rows)):
-        if j in chosen:
-            continue
-        i = rows[j]
-        if per_cat is not None and cat.category[i] and per_cat.get(cat.category[i], 0) >= caps.per_category:
-            continue
-        if per_creator is not None and cat.creators[i] and per_creator.get(cat.creators[i], 0) >= caps.per_creator:
-            continue
-        val = lam * rel[j] - (1.0 - lam) * (max_sim[j] if chosen else 0.0)
-        if val > best_val:
-            best, best_val = j, val
-    return best
+def _over_cap(codes: np.ndarray, counts: dict[int, int], cap: int) -> np.ndarray:
+    """Rows whose (non-empty, code > 0) group already has `cap` chosen."""
+    full = [code for code, n in counts.items() if n >= cap and code > 0]
+    return np.isin(codes, full) if full else np.zeros(len(codes), bool)

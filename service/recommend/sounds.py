@@ -70,18 +70,19 @@ class SoundAffinity:
             return 0.0
         return self.weight * min(1.0, self.liked[sound_id] / self.saturation)
 
-    def apply(self, store, ids: list[str], rows: np.ndarray, rel: np.ndarray, extra_rel) -> tuple[np.ndarray, ...]:
+    def apply(self, store, ids: list[str], row_of: dict[str, int], rows: np.ndarray, rel: np.ndarray,
+              extra_rel) -> tuple[np.ndarray, ...]:
         """Add the newest videos of the user's top sounds to the candidate rows (scored by `extra_rel(rows)`),
-        then add every candidate's sound boost; returns (rows, rel, boost) sorted by relevance."""
+        then add every candidate's sound boost; returns (rows, rel, boost) sorted by relevance. `ids` maps a
+        row to its video id and `row_of` back."""
         if not self.liked or self.weight <= 0:
             return rows, rel, np.zeros(len(rows))
-        row_of = {vid: i for i, vid in enumerate(ids)}
         present = set(rows.tolist())
         extra = []
         for sound_id, _ in Counter(self.liked).most_common(TOP_SOUNDS):
             extra += [row_of[v] for v in store.sound_videos(sound_id, VIDEOS_PER_SOUND)
                       if v in row_of and row_of[v] not in present]
-        extra = np.array(sorted(set(extra)), int)
+        extra = np.array(sorted(set(extra)), np.int64)
         if extra.size:
             rows, rel = np.concatenate([rows, extra]), np.concatenate([rel, extra_rel(extra)])
         self.sound_of = store.sound_ids([ids[i] for i in rows])

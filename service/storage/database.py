@@ -43,6 +43,7 @@ class Database:
 
     def _migrate(self) -> None:
         """Apply the migrations this file has not seen yet, each in its own transaction."""
+        self.migrated_from = self.schema_version  # what the file had before this open
         for version, script in enumerate(MIGRATIONS, start=1):
             if self.schema_version >= version:
                 continue

@@ -1,24 +1,38 @@
-"""Interaction events: appended in one transaction per batch, read per user or aggregated per video."""
+"""Interaction events: appended in one transaction per batch together with the per-video counters and (through
+the caller's `apply`) the users' serving state; read per user."""
 from __future__ import annotations
 
+import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from service.storage.counters import CounterTable, apply_counters
 from service.storage.database import Database
 from service.storage.users import touch_user
+from service.storage.userstate import mark_stale
+
+ApplyEvents = Callable[[sqlite3.Connection, list[tuple]], None]
 
 
-class EventTable(Database):
-    def add_events(self, rows: Iterable[tuple]) -> int:
-        """Insert (user_id, video_id, type, ts, watch_seconds, completion) rows in one transaction."""
+class EventTable(CounterTable, Database):
+    def add_events(self, rows: Iterable[tuple], apply: ApplyEvents | None = None) -> int:
+        """Insert (user_id, video_id, type, ts, watch_seconds, completion) rows in one transaction, with their
+        counters; `apply(conn, rows)` updates the users' state in the same transaction. Without it the users'
+        states are marked stale and rebuilt from their events when next read."""
         rows = list(rows)
         now = time.time()
+        users = sorted({r[0] for r in rows})
         with self.transaction():
-            for user in {r[0] for r in rows}:
+            for user in users:
                 touch_user(self.conn, user, now)
             self.conn.executemany(
                 "INSERT INTO events(user_id, video_id, type, ts, watch_seconds, completion) VALUES (?,?,?,?,?,?)", rows
             )
+            apply_counters(self.conn, rows, self.half_life_days)
+            if apply is not None:
+                apply(self.conn, rows)
+            else:
+                mark_stale(self.conn, users)
         return len(rows)
 
     def events(self, user_id: str | None = None) -> list[tuple]:
@@ -29,13 +43,7 @@ class EventTable(Database):
         return self._all(sql + " WHERE user_id=? ORDER BY ts, id", (user_id,))
 
     def video_event_counts(self) -> dict[str, dict[str, int]]:
-        """{video_id: {event type: count, "complete_view": views with completion >= 0.5}} over all users."""
-        out: dict[str, dict[str, int]] = {}
-        for vid, kind, n, complete in self._all(
-            "SELECT video_id, type, COUNT(*), SUM(CASE WHEN completion >= 0.5 THEN 1 ELSE 0 END) "
-            "FROM events GROUP BY video_id, type"
-        ):
-            out.setdefault(vid, {})[kind] = int(n)
-            if kind == "view":
-                out[vid]["complete_view"] = int(complete or 0)
-        return out
+        """{video_id: {event type: count, "complete_view": ...}} over all users, from the maintained counters."""
+        return {vid: {k: int(c[k]) for k in c if not k.endswith("_decayed") and k not in ("decay_ts",
+                                                                                        "watch_seconds")}
+                for vid, c in self.counters().items()}

@@ -156,4 +156,54 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at REAL NOT NULL
     )
     """,
+    # 5: serving state maintained as events arrive (never aggregated at request time).
+    # video_ranking: a stable slot per video (the vector index label) with the ranking tags and category
+    # computed once at ingest. video_counters: per-video event counts, updated in the events' transaction,
+    # with time-decayed sums as of decay_ts. user_state: a user's decayed profile sums as of ref_ts (stale=1:
+    # rebuild from events on next read). user_videos: per (user, video) decayed signal, rejection floor, seen.
+    """
+    CREATE TABLE IF NOT EXISTS video_ranking (
+        slot INTEGER PRIMARY KEY AUTOINCREMENT,
+        video_id TEXT NOT NULL UNIQUE REFERENCES videos(id) ON DELETE CASCADE,
+        category TEXT NOT NULL DEFAULT '',
+        tags TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE IF NOT EXISTS video_counters (
+        video_id TEXT PRIMARY KEY REFERENCES videos(id) ON DELETE CASCADE,
+        impression INTEGER NOT NULL DEFAULT 0,
+        view INTEGER NOT NULL DEFAULT 0,
+        complete_view INTEGER NOT NULL DEFAULT 0,
+        "like" INTEGER NOT NULL DEFAULT 0,
+        share INTEGER NOT NULL DEFAULT 0,
+        comment INTEGER NOT NULL DEFAULT 0,
+        follow INTEGER NOT NULL DEFAULT 0,
+        skip INTEGER NOT NULL DEFAULT 0,
+        not_interested INTEGER NOT NULL DEFAULT 0,
+        watch_seconds REAL NOT NULL DEFAULT 0,
+        impressions_decayed REAL NOT NULL DEFAULT 0,
+        views_decayed REAL NOT NULL DEFAULT 0,
+        engaged_decayed REAL NOT NULL DEFAULT 0,
+        decay_ts REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS user_state (
+        user_id TEXT PRIMARY KEY,
+        ref_ts REAL NOT NULL,
+        vectors BLOB NOT NULL,
+        scalars TEXT NOT NULL,
+        settings_key TEXT NOT NULL,
+        stale INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS user_videos (
+        user_id TEXT NOT NULL,
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        signal REAL NOT NULL,
+        floor REAL,
+        ref_ts REAL NOT NULL,
+        seen INTEGER NOT NULL,
+        applied INTEGER NOT NULL,
+        PRIMARY KEY (user_id, video_id)
+    );
+    CREATE INDEX IF NOT EXISTS user_videos_video ON user_videos(video_id);
+    CREATE INDEX IF NOT EXISTS videos_created ON videos(created_at)
+    """,
 )

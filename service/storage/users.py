@@ -1,11 +1,14 @@
-"""Users and their stated interests; deleting a user forgets their events, interests and row."""
+"""Users and their stated interests; deleting a user forgets their events, interests, serving state and row,
+and takes their events out of the per-video counters."""
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
 
+from service.storage.counters import apply_counters
 from service.storage.database import Database
+from service.storage.userstate import forget_state
 
 
 class UserTable(Database):
@@ -23,10 +26,14 @@ class UserTable(Database):
         return (row[0], json.loads(row[1])) if row else None
 
     def delete_user(self, user_id: str) -> bool:
-        """Forget a user's history and derived profile; True when there was anything to forget."""
+        """Forget a user's history and derived state; True when there was anything to forget."""
         with self.transaction():
+            events = self.conn.execute("SELECT user_id, video_id, type, ts, watch_seconds, completion FROM events "
+                                       "WHERE user_id=?", (user_id,)).fetchall()
+            apply_counters(self.conn, events, getattr(self, "half_life_days", 7.0), sign=-1)
             n = self.conn.execute("DELETE FROM events WHERE user_id=?", (user_id,)).rowcount
             n += self.conn.execute("DELETE FROM interests WHERE user_id=?", (user_id,)).rowcount
+            n += forget_state(self.conn, user_id)
             n += self.conn.execute("DELETE FROM users WHERE user_id=?", (user_id,)).rowcount
         return n > 0
 

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from extractors.base import ModalityFeatures, Tag
 from service.errors import SpaceMismatchError
 from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord
+from service.storage.counters import chunks
 from service.storage.database import from_blob, to_blob
 from service.storage.frames import FrameTable
 from service.storage.moments import insert_moments
 from service.storage.prints import PrintTable
+from service.storage.userstate import mark_stale
+from service.tags import ranking_tags
 
 
 class VideoTable(FrameTable, PrintTable):
@@ -55,43 +57,117 @@ class VideoTable(FrameTable, PrintTable):
         wanted = ids if ids is not None else self.ids()
         return [r for r in (self.get(i) for i in wanted) if r is not None]
 
-    def catalogue(self) -> list[dict[str, Any]]:
-        """One light row per video (no per-modality vectors) for building the recommender's index."""
-        rows = self._all("SELECT id, creator, created_at, weights, fused, hashtags FROM videos ORDER BY created_at, id")
-        tags: dict[str, list[dict]] = {}
-        for vid, t in self._all("SELECT video_id, tags FROM modality_features"):
-            tags.setdefault(vid, []).extend(json.loads(t))
-        return [
-            {"id": vid, "creator": creator, "created_at": created, "weights": json.loads(weights),
-             "fused": from_blob(fused), "hashtags": json.loads(hashtags), "tags": tags.get(vid, [])}
-            for vid, creator, created, weights, fused, hashtags in rows
-        ]
+    def dims(self) -> dict[str, int] | None:
+        """Per-modality vector sizes of the stored space (None while the store is empty)."""
+        row = self._one("SELECT value FROM meta WHERE key='dims'")
+        if row:
+            return json.loads(row[0])
+        first = self._one("SELECT id FROM videos LIMIT 1")
+        return self.get(first[0]).fused.dims if first else None
+
+    @property
+    def vectors_generation(self) -> int:
+        """Bumped whenever stored vectors change in place (re-index): a persisted vector index older than this
+        is rebuilt."""
+        row = self._one("SELECT value FROM meta WHERE key='vectors_generation'")
+        return int(row[0]) if row else 0
+
+    def catalogue_rows(self, slot_from: int = 0, with_vectors: bool = True, chunk: int = 20_000):
+        """Chunks of (slot, id, creator, created_at, category, fused blob or None) by slot, for loading the
+        recommender's catalogue; reads one chunk at a time so a million rows never sit in one list."""
+        vector = "v.fused" if with_vectors else "NULL"
+        sql = (f"SELECT r.slot, v.id, v.creator, v.created_at, r.category, {vector} FROM video_ranking r "
+               "JOIN videos v ON v.id = r.video_id WHERE r.slot >= ? ORDER BY r.slot LIMIT ?")
+        while True:
+            rows = self._all(sql, (slot_from, chunk))
+            if not rows:
+                return
+            yield rows
+            slot_from = rows[-1][0] + 1
+
+    def live_slots(self) -> list[int]:
+        return [r[0] for r in self._all("SELECT slot FROM video_ranking")]
+
+    def ranking_info(self, video_ids: list[str]) -> dict[str, tuple[int, bytes, dict[str, float], str]]:
+        """{video id: (slot, fused blob, ranking tags, category)} for the given videos."""
+        out = {}
+        for part in chunks(sorted(set(video_ids))):
+            for vid, slot, fused, tags, category in self._all(
+                    "SELECT r.video_id, r.slot, v.fused, r.tags, r.category FROM video_ranking r JOIN videos v "
+                    f"ON v.id = r.video_id WHERE r.video_id IN ({','.join('?' * len(part))})", tuple(part)):
+                out[vid] = (slot, fused, json.loads(tags), category)
+        return out
+
+    def slots_tagged(self, label: str) -> list[int]:
+        """Slots of the videos whose ranking tags name `label` (read once per process, at the first feed)."""
+        return [r[0] for r in self._all("SELECT slot FROM video_ranking WHERE tags LIKE ?", (f'%"{label}":%',))]
+
+    def ranking_tags(self, video_ids: list[str]) -> dict[str, dict[str, float]]:
+        """The stored ranking tags of the given videos (for explanations)."""
+        out = {}
+        for part in chunks(sorted(set(video_ids))):
+            for vid, tags in self._all(f"SELECT video_id, tags FROM video_ranking WHERE video_id IN "
+                                       f"({','.join('?' * len(part))})", tuple(part)):
+                out[vid] = json.loads(tags)
+        return out
+
+    def set_category(self, video_id: str, category: str) -> None:
+        """Store the category found from the text vector when no classifier tag named one (done once)."""
+        with self.transaction():
+            row = self.conn.execute("SELECT tags FROM video_ranking WHERE video_id=?", (video_id,)).fetchone()
+            if row:
+                tags = json.loads(row[0])
+                tags[category] = max(tags.get(category, 0.0), 1.0)
+                self.conn.execute("UPDATE video_ranking SET category=?, tags=? WHERE video_id=?",
+                                  (category, json.dumps(tags), video_id))
 
     # -- writing ---------------------------------------------------------------------------------
     def add(self, record: VideoRecord) -> bool:
         """Store a record atomically; False (and no change) when the same content is already stored."""
-        self.check_space(record.space_id)
+        return self.add_many([record]) == 1
+
+    def add_many(self, records: list[VideoRecord]) -> int:
+        """Store records in one transaction, skipping ids already stored; how many were added. Records of
+        another embedding space than the store's are refused (SpaceMismatchError) and nothing is stored."""
+        spaces = {r.space_id for r in records}
+        for space in spaces:
+            self.check_space(space)
+        if len(spaces) > 1:
+            raise SpaceMismatchError(f"the records mix embedding spaces {sorted({r.space_id for r in records})}; "
+                                     "vectors of different spaces are never compared")
+        added = 0
         with self.transaction():
-            if self.has(record.id):
-                return False
-            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (record.space_id,))
-            self.conn.execute(
-                "INSERT INTO videos VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    record.id, record.path, record.title, record.description, json.dumps(record.hashtags),
-                    record.creator, record.duration_s, json.dumps(record.info), json.dumps(record.fused.weights),
-                    record.space_id, to_blob(record.fused.vector), json.dumps(record.warnings),
-                    record.created_at or time.time(),
-                ),
-            )
-            self._insert_features(record)
-            self._write_frames(record)
-            self._link_prints(record)
-            insert_moments(self.conn, record)
-        return True
+            for record in records:
+                if self.has(record.id):
+                    continue
+                self._insert(record)
+                added += 1
+        return added
+
+    def _insert(self, record: VideoRecord) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (record.space_id,))
+        self.conn.execute(
+            "INSERT INTO videos VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                record.id, record.path, record.title, record.description, json.dumps(record.hashtags),
+                record.creator, record.duration_s, json.dumps(record.info), json.dumps(record.fused.weights),
+                record.space_id, to_blob(record.fused.vector), json.dumps(record.warnings),
+                record.created_at or time.time(),
+            ),
+        )
+        self._insert_features(record)
+        self._insert_ranking(record)
+        self._write_frames(record)
+        self._link_prints(record)
+        insert_moments(self.conn, record)
 
     def delete(self, video_id: str) -> bool:
+        """Delete a video with its features, events and counters; users who had touched it get their state
+        rebuilt from their remaining events when next read."""
         with self.transaction():
+            users = [r[0] for r in self.conn.execute("SELECT DISTINCT user_id FROM user_videos WHERE video_id=?",
+                                                     (video_id,))]
+            mark_stale(self.conn, users)
             self._unlink_prints(video_id)
             cur = self.conn.execute("DELETE FROM videos WHERE id=?", (video_id,))
         return cur.rowcount > 0
@@ -117,11 +193,35 @@ class VideoTable(FrameTable, PrintTable):
                 )
                 self.conn.execute("DELETE FROM modality_features WHERE video_id=?", (r.id,))
                 self._insert_features(r)
+                tags, category = ranking_tags(_feature_tags(r))
+                self.conn.execute("UPDATE video_ranking SET tags=?, category=? WHERE video_id=?",
+                                  (json.dumps(tags), category, r.id))
                 self._write_frames(r)
                 insert_moments(self.conn, r)
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (spaces.pop(),))
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dims', ?)",
+                              (json.dumps(records[0].fused.dims),))
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vectors_generation', ?)",
+                              (str(self.vectors_generation + 1),))
+            mark_stale(self.conn)
 
     # -- row <-> record ----------------------------------------------------------------------------
+    def _insert_ranking(self, record: VideoRecord) -> None:
+        """The slot (index label) and the ranking tags and category, computed once here."""
+        tags, category = ranking_tags(_feature_tags(record))
+        self.conn.execute("INSERT INTO video_ranking(video_id, category, tags) VALUES (?,?,?)",
+                          (record.id, category, json.dumps(tags)))
+        self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('dims', ?)", (json.dumps(record.fused.dims),))
+
+    def backfill_ranking(self) -> int:
+        """Ranking rows for videos stored before they existed (a store migrated from schema 1); once."""
+        missing = self._all("SELECT id FROM videos WHERE id NOT IN (SELECT video_id FROM video_ranking) "
+                            "ORDER BY created_at, id")
+        with self.transaction():
+            for (vid,) in missing:
+                self._insert_ranking(self.get(vid))
+        return len(missing)
+
     def _insert_features(self, record: VideoRecord) -> None:
         for m, f in record.features.items():
             self.conn.execute(
@@ -147,3 +247,8 @@ class VideoTable(FrameTable, PrintTable):
         return VideoRecord(vid, path, title, description, json.loads(hashtags), creator, json.loads(info), features,
                            fused_vec, space_id, json.loads(warnings), created_at, frames, shots, sound=sound,
                            duplicate_of=duplicate_of)
+
+
+def _feature_tags(record: VideoRecord) -> list[dict]:
+    """Tags in modality order (text, visual, audio as stored), so equal weights keep a stable, meaningful order."""
+    return [t.to_dict() for f in record.features.values() for t in f.tags]

@@ -23,6 +23,8 @@ router = APIRouter(tags=["users"])
 
 K = Annotated[int, Query(ge=1, le=100)]
 Diversity = Annotated[float | None, Query(ge=0.0, le=1.0, description="0: pure relevance, 1: most varied")]
+CreatedAfter = Annotated[float | None, Query(ge=0, description="unix seconds: rank only videos stored after this "
+                                                               "time (the new-uploads pool)", examples=[1767225600])]
 
 
 @router.post("/events", dependencies=[RequireApiKey],
@@ -57,7 +59,9 @@ def delete_history(user_id: UserId, recommender: RecommenderDep) -> HistoryClear
 
 
 @router.get("/users/{user_id}/recommendations", responses=error_responses(422))
-def recommendations(user_id: UserId, recommender: RecommenderDep, k: K = 10, diversity: Diversity = None
-                    ) -> Recommendations:
-    """Ranked video ids with scores and explanations (per-modality contributions)."""
-    return Recommendations(user_id=user_id, items=recommender.recommend(user_id, k, diversity))
+def recommendations(user_id: UserId, recommender: RecommenderDep, k: K = 10, diversity: Diversity = None,
+                    created_after: CreatedAfter = None) -> Recommendations:
+    """Ranked video ids with scores and explanations (per-modality contributions); `created_after` limits the
+    feed to videos stored after that time."""
+    return Recommendations(user_id=user_id, items=recommender.recommend(user_id, k, diversity,
+                                                                        created_after=created_after))

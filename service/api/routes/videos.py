@@ -69,7 +69,7 @@ def delete_video(video_id: VideoId, store: StoreDep, recommender: RecommenderDep
     """Remove a video from the store and the index."""
     if not store.delete(video_id):
         raise NotFoundError("video_not_found", f"no video with id {video_id}")
-    recommender.invalidate()
+    recommender.video_deleted(video_id)
     return VideoDeleted(id=video_id, deleted=True)
 
 

@@ -1,6 +1,8 @@
 """Events, stated interests, profiles and recommendations."""
 from __future__ import annotations
 
+import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -106,3 +108,39 @@ def test_sixteen_concurrent_event_writers_lose_nothing(server, indexed):
     with httpx.Client(base_url=base) as http:
         counts = [sum(http.get(f"/users/w{n}/profile").json()["event_counts"].values()) for n in range(16)]
     assert counts == [20] * 16
+
+
+def test_created_after_ranks_only_newer_videos(client, app, indexed):
+    store = app.state.store
+    cut = sorted(store.get(v).created_at for v in indexed.values())[len(indexed) // 2 - 1]
+    newer = {v for v in store.ids() if store.get(v).created_at > cut}  # other tests' uploads count too
+    for user in ("fresh-cold", "alice"):
+        items = client.get(f"/users/{user}/recommendations", params={"k": 20, "created_after": cut}).json()["items"]
+        assert items
+        assert {i["video_id"] for i in items} <= newer
+    r = client.get("/users/alice/recommendations", params={"created_after": -5})
+    assert r.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_feed_waiting_on_the_store_does_not_hold_up_other_feeds(server, app, indexed):
+    """No lock around the recommender: a feed blocked on the database (its user's state must be rebuilt, and
+    another process holds the write lock) leaves other users' feeds answering meanwhile."""
+    _, base = server
+    db = app.state.settings.database
+    with sqlite3.connect(db) as other:  # events written by another process without the state update
+        other.execute("INSERT INTO events(user_id, video_id, type, ts) VALUES ('stalled', ?, 'like', 5.0)",
+                      (indexed["gym_workout"],))
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the store's write lock
+    try:
+        with ThreadPoolExecutor(1) as pool, httpx.Client(base_url=base, timeout=60) as http:
+            slow = pool.submit(http.get, "/users/stalled/recommendations")
+            time.sleep(0.5)
+            assert not slow.done()
+            assert http.get("/users/alice/recommendations").status_code == 200
+            assert http.get(f"/videos/{indexed['gym_workout']}/similar").status_code == 200
+            assert not slow.done()
+            blocker.execute("ROLLBACK")
+            assert slow.result().status_code == 200
+    finally:
+        blocker.close()

@@ -9,7 +9,7 @@ from service.fusion import MODALITIES
 from service.recommend import Event, Recommender
 from service.recommend.evaluation import synthetic_record
 from service.recommend.exposure import exposure_stage
-from service.recommend.index import ExactIndex, HnswIndex
+from service.recommend.index import ExactIndex, HnswIndex, VectorMatrix
 from service.storage import Store
 
 
@@ -42,7 +42,10 @@ def test_hnsw_matches_exact_search():
     rng = np.random.default_rng(3)
     matrix = rng.normal(size=(3000, 32)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    exact, approx = ExactIndex(matrix), HnswIndex(matrix, ef_search=100)
+    vectors = VectorMatrix(32)
+    vectors.put(np.arange(3000), matrix)
+    exact, approx = ExactIndex(vectors), HnswIndex(32, ef_search=100)
+    approx.add(np.arange(3000), matrix, threads=2)
     recall = []
     for q in matrix[:20] + 0.1 * rng.normal(size=(20, 32)).astype(np.float32):
         truth = set(exact.search(q, 50).rows.tolist())
@@ -50,6 +53,24 @@ def test_hnsw_matches_exact_search():
     assert np.mean(recall) > 0.95
     hits = exact.search(matrix[5], 3)
     assert hits.rows[0] == 5 and hits.scores[0] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_hnsw_grows_forgets_and_reloads(tmp_path):
+    """Inserts past the capacity resize the index; a deleted label is never returned; a saved index reloads."""
+    rng = np.random.default_rng(5)
+    matrix = rng.normal(size=(3000, 16)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    index = HnswIndex(16, capacity=1024)
+    for start in range(0, 3000, 500):
+        index.add(np.arange(start, start + 500), matrix[start : start + 500])
+    assert len(index) == 3000
+    assert index.search(matrix[7], 1).rows[0] == 7
+    assert index.remove(7)
+    assert 7 not in index.search(matrix[7], 10).rows
+    index.save(tmp_path / "hnsw.bin")
+    loaded = HnswIndex.load(tmp_path / "hnsw.bin", 16, ef_search=400)
+    assert loaded.search(matrix[8], 1).rows[0] == 8
+    assert 7 not in loaded.search(matrix[7], 10).rows
 
 
 def test_staged_exposure():

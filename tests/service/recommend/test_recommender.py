@@ -121,20 +121,30 @@ def test_cli_recommend_events_and_refresh(sample_store, settings_factory, monkey
     assert json.loads(capsys.readouterr().out)["profile"]["cold_start"] is True
 
 
-def test_a_large_catalogue_keeps_serving_while_its_index_rebuilds(sample_store, analyzer, tmp_path):
-    """Above index_exact_max the index is HNSW; after a change the old one serves until the new one is built."""
+def test_a_large_catalogue_updates_its_index_in_place_and_restarts_from_disk(sample_store, analyzer, tmp_path):
+    """Above index_exact_max the index is HNSW: an upload is inserted, a delete marked, nothing rebuilt; the index
+    saved next to the store is loaded and reconciled with what changed while no server ran."""
     settings = analyzer.settings.model_copy(update={"index_exact_max": 2})
+    records = sample_store.records()
     with Store(tmp_path / "big.db") as store:
-        for record in sample_store.records():
-            store.add(record)
+        store.add_many(records[:7])
         big = Recommender(store, settings, text=analyzer.text)
-        before = big.catalogue()
-        assert before.index.kind == "hnsw" and len(before.ids) == 8
-        gone = before.ids[0]
+        index = big.catalogue().index
+        assert index.kind == "hnsw" and len(big.catalogue()) == 7
+        store.add(records[7])
+        big.video_added(records[7].id)
+        assert big.catalogue().index is index
+        assert records[7].id in [item["video_id"] for item in big.recommend("new-user", k=8)]
+        assert records[7].id in [item["video_id"] for item in big.similar(records[0].id, k=7)]
+        gone = records[1].id
         store.delete(gone)
-        big.invalidate()
-        assert big.catalogue() is before or gone not in big.catalogue().ids  # no request waits for the build
-        big.wait_for_rebuild(timeout=60)
-        after = big.catalogue()
-        assert gone not in after.ids and len(after.ids) == 7 and after.index.kind == "hnsw"
-        assert gone not in [item["video_id"] for item in big.similar(after.ids[0], k=7)]
+        big.video_deleted(gone)
+        assert gone not in [item["video_id"] for item in big.similar(records[0].id, k=7)]
+        assert gone not in [item["video_id"] for item in big.recommend("new-user", k=8)]
+        big.save_index()
+        store.delete(records[2].id)  # while no server runs
+        restarted = Recommender(store, settings, text=analyzer.text)
+        assert len(restarted.catalogue()) == 6
+        assert restarted.catalogue().index.kind == "hnsw"
+        ids = [item["video_id"] for item in restarted.similar(records[0].id, k=7)]
+        assert records[2].id not in ids and records[7].id in ids

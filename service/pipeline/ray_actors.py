@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import pickle
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -69,7 +70,7 @@ class MediaActor:
     @property
     def pool(self) -> MediaPool:
         if self._pool is None:
-            with _node_lock(self.settings.numba_cache):
+            with _node_lock(Path(os.environ.get("NUMBA_CACHE_DIR") or self.settings.numba_cache)):
                 self._pool = MediaPool(self.settings, 1, self.threads).warm().ready()
         return self._pool
 

@@ -107,7 +107,8 @@ def test_imported_shards_make_a_store_that_serves_a_feed(runs, capsys):
     db = work / "served.db"
     assert main(["import", str(work / "shards"), "--db", str(db), "--quiet"]) == 0
     capsys.readouterr()
-    assert main(["recommend", "--user", "new-user", "--interests", "cooking pasta at home", "-k", "3", "--db", str(db)]) == 0
+    feed = ["recommend", "--user", "new-user", "--interests", "cooking pasta at home", "-k", "3", "--db", str(db)]
+    assert main(feed) == 0
     items = json.loads(capsys.readouterr().out)["items"]
     assert len(items) == 3
     assert {i["video_id"] for i in items} <= set(_rows(work / "shards"))

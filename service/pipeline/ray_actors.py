@@ -116,8 +116,8 @@ class ModelActor:
         rows = batch.to_pylist()
         ok = [r for r in rows if r["status"] == "ok"]
         if ok and self.spaces and self.components.analyzer.space_id not in self.spaces:
-            rows = [r | {"status": "failed", "code": "space_mismatch", "message": self._other_space()} if r in ok
-                    else r for r in rows]
+            refused = {"status": "failed", "code": "space_mismatch", "message": self._other_space()}
+            rows = [r | refused if r["status"] == "ok" else r for r in rows]
             ok = []
         shard, seconds = self.embed(ok) if ok else ("", [])
         done = iter(seconds)

@@ -25,6 +25,7 @@ from service.recommend.catalogue import Catalogue
 from service.recommend.coldstart import ColdPools
 from service.recommend.events import Event, validate_events
 from service.recommend.feed import Feed
+from service.recommend.hybrid import BLEND_NAME, Blend
 from service.recommend.interests import InterestEncoder
 from service.recommend.loading import empty_catalogue, load_catalogue, save_catalogue
 from service.recommend.profiles import UserProfile, profile_from_state, tag_label
@@ -42,7 +43,8 @@ class Recommender:
         self.text = text
         self.visual = visual if settings.clip_text_search else None
         self.interests = InterestEncoder(text, self.visual)
-        self.cold = ColdPools(settings.exposure, settings.cold_pool_size, refresh_s=settings.cold_pool_refresh_s)
+        self.cold = ColdPools(settings.exposure, settings.cold_pool_size, refresh_s=settings.cold_pool_refresh_s,
+                              half_life_days=settings.popularity_half_life_days)
         self._stores = ThreadStores(store)
         self._catalogue: Catalogue | None = None
         self._load_lock = threading.Lock()
@@ -118,7 +120,8 @@ class Recommender:
         slots = np.array([s for s, _ in known], np.int64)
         engaged = np.array([sum(c[k] for k in ENGAGEMENTS) for _, c in known], np.float32)
         exposures = np.array([max(c["impression"], c["view"] + c["skip"]) for _, c in known], np.float32)
-        cat.set_counters(slots, np.maximum(exposures, engaged), engaged)
+        decayed = (np.array([c["engaged_decayed"] for _, c in known]), np.array([c["decay_ts"] for _, c in known]))
+        cat.set_counters(slots, np.maximum(exposures, engaged), engaged, decayed)
 
     def prior(self) -> dict[str, float]:
         """Global scoring weights: fitted by `reelsense fusion fit` when present, else the settings."""
@@ -128,6 +131,11 @@ class Recommender:
         s = self.settings
         return normalize_weights({"text": s.modality_prior_text, "visual": s.modality_prior_visual,
                                   "audio": s.modality_prior_audio})
+
+    def blend(self) -> Blend:
+        """Hybrid blend weights: fitted by `reelsense fit` when present, else the documented defaults."""
+        fitted = self.db().fusion_weights(BLEND_NAME)
+        return Blend.from_flat(fitted["weights"]) if fitted else Blend()
 
     # -- users -----------------------------------------------------------------------------------
     def record_events(self, events: list[Event]) -> int:
@@ -172,7 +180,7 @@ class Recommender:
         cat = self.catalogue()
         db = self.db()
         state = current_state(db, user_id, self.settings)
-        seen = db.seen_slots(user_id) if state is not None else []
+        seen = db.history_slots(user_id) if state is not None else []
         onboarding = self.interests.onboarding(db.interests(user_id), cat.dims)
         return profile_from_state(user_id, state, seen, cat.dims, self.settings, self.prior(), cat.baseline,
                                   onboarding, now)
@@ -188,7 +196,8 @@ class Recommender:
         if k <= 0 or not len(cat):
             return []
         profile = self.user_profile(user_id, now)
-        feed = Feed(cat, self.cold, profile, self.settings, time.time() if now is None else now, created_after)
+        feed = Feed(cat, self.cold, profile, self.settings, time.time() if now is None else now, created_after,
+                    self.blend())
         picked = feed.rank(k, diversity)
         tags = self.db().ranking_tags([cat.ids[i] for i, *_ in picked])
         return feed.explain(picked, tags)
@@ -198,7 +207,7 @@ class Recommender:
         cat = self.catalogue()
         profile = self.user_profile(user_id, now)
         rows = np.array([cat.row[v] for v in video_ids], np.int64)
-        feed = Feed(cat, self.cold, profile, self.settings, time.time() if now is None else now, None)
+        feed = Feed(cat, self.cold, profile, self.settings, time.time() if now is None else now, None, self.blend())
         return feed.content_scores(rows)
 
     # -- item to item and text search ------------------------------------------------------------
@@ -248,6 +257,18 @@ class Recommender:
 
     def fit_fusion(self, holdout: float = 0.2, min_samples: int = 20) -> dict[str, Any]:
         return fitting.fit_fusion(self.db(), self.catalogue(), self.settings, self.prior(), holdout, min_samples)
+
+    def fit(self, holdout: float = 0.2, min_users: int = 20, seed: int = 0) -> dict[str, Any]:
+        """`reelsense fit`: co-engagement and hybrid blend weights (service.recommend.blendfit), then the global
+        modality weights when there are enough (user, video) pairs; each part reports what it kept."""
+        from service.recommend.blendfit import fit_blend
+
+        report = {"blend": fit_blend(self, holdout, min_users, seed)}
+        try:
+            report["modality_weights"] = self.fit_fusion(holdout)
+        except QueryError as exc:
+            report["modality_weights"] = {"status": f"defaults kept: {exc.message}"}
+        return report
 
     def close(self) -> None:
         """Close the per-thread connections this recommender opened (the creator closes `store`)."""

@@ -142,7 +142,9 @@ class TextExtractor:
         """Extract a batch: all fields of all videos go through the encoder in one call."""
         cleaned = [clean_input(m) for m in metas]
         flat = [(i, name, body) for i, c in enumerate(cleaned) for name, body in c.fields.items()]
-        vectors = self.embed([body for _, _, body in flat], batch_size)
+        distinct = list(dict.fromkeys(body for _, _, body in flat))  # shared hashtags/descriptions: encoded once
+        position = {body: j for j, body in enumerate(distinct)}
+        vectors = self.embed(distinct, batch_size)[[position[body] for _, _, body in flat]]
         rows_of: dict[int, list[int]] = {}
         for j, (owner, _, _) in enumerate(flat):
             rows_of.setdefault(owner, []).append(j)

@@ -39,7 +39,7 @@ RATE_PRIOR = (1.0, 20.0)  # engagement rate smoothed as (engaged + a) / (exposur
 # Defaults for a store without enough events to fit (see the README's table of how they were chosen).
 DEFAULT_BLEND: dict[str, dict[str, float]] = {
     "cold": {"content": 0.0, "prior": 1.0, "collaborative": 0.0, "interests": 0.0, "negative": 0.0},
-    "stated": {"content": 0.0, "prior": 1.0, "collaborative": 1.0, "interests": 0.5, "negative": 0.0},
+    "stated": {"content": 0.0, "prior": 1.0, "collaborative": 1.0, "interests": 1.0, "negative": 0.0},
     "early": {"content": 0.25, "prior": 1.0, "collaborative": 1.0, "interests": 0.25, "negative": 0.25},
     "warm": {"content": 0.5, "prior": 0.5, "collaborative": 1.0, "interests": 0.25, "negative": 0.25},
 }

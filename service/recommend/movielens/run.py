@@ -2,6 +2,8 @@
 baselines, and print recall@10 / NDCG@10 per scenario with the targets checked."""
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -28,7 +30,9 @@ from service.recommend.movielens.replay import Replay, events_of
 from service.storage import Store
 
 log = logging.getLogger(__name__)
-METHODS = ("reelsense", "reelsense (served defaults)", "random", "popularity", "plain content", "lightfm")
+EXPLORATION_SHARES = (0.1, 0.2)  # exploration slots measured for their cost
+METHODS = ("reelsense", *(f"reelsense + exploration {s:g}" for s in EXPLORATION_SHARES),
+           "reelsense (served defaults)", "random", "popularity", "plain content", "lightfm")
 TARGET_LIFT = 0.05  # NDCG@10 at least 5% above the best of popularity and LightFM
 
 
@@ -59,20 +63,34 @@ class Table:
 
 
 def variants(settings: Settings, cfg: EvalConfig) -> dict[str, Settings]:
-    """The ranker as measured (relevance only: no exploration slots, no MMR, no caps) and as served by default."""
+    """The ranker as measured (relevance only: no exploration slots, no MMR, no caps), with exploration slots
+    only (two shares), and as served with the configured exploration, MMR and caps."""
     base = settings.model_copy(update={"popularity_half_life_days": cfg.half_life_days})
     ranking = base.model_copy(update={"exploration_share": 0.0, "mmr_lambda": 1.0, "max_per_category": 10_000,
                                       "max_per_creator": 10_000})
-    return {"reelsense": ranking, "reelsense (served defaults)": base}
+    out = {"reelsense": ranking}
+    for share in EXPLORATION_SHARES:
+        out[f"reelsense + exploration {share:g}"] = ranking.model_copy(update={"exploration_share": share})
+    out["reelsense (served defaults)"] = base
+    return out
 
 
-def build_base_store(data: MovieLens, text, settings: Settings, path: Path) -> np.ndarray:
-    """Every movie as a text-only record in a fresh store; returns the movies' text vectors."""
+def build_base_store(data: MovieLens, text, settings: Settings, work_dir: Path) -> tuple[Path, np.ndarray]:
+    """Every movie as a text-only record in a store without events; returns the movies' text vectors. The store
+    is kept (with the vectors beside it) and reused while the movies and the text model are the same."""
+    key = hashlib.sha256(json.dumps([data.movie_ids, data.titles, data.genres, text.model,
+                                     settings.fusion_temperature]).encode()).hexdigest()[:16]
+    path = work_dir / f"movielens-{key}.db"
+    vectors_path = path.with_suffix(".npy")
+    if path.exists() and vectors_path.exists():
+        return path, np.load(vectors_path)
     path.unlink(missing_ok=True)
     records = text_records(text, data, float(data.times.min()), settings.fusion_temperature)
     with Store(path) as store:
         store.add_many(records)
-    return np.stack([r.features["text"].vector for r in records])
+    vectors = np.stack([r.features["text"].vector for r in records])
+    np.save(vectors_path, vectors)
+    return path, vectors
 
 
 def _baselines(table: Table, req: Request, data: MovieLens, vectors: np.ndarray, pop: np.ndarray | None,
@@ -156,9 +174,8 @@ def evaluate_movielens(folder: Path, settings: Settings, text, cfg: EvalConfig, 
         table.notes.append(missing)
         say(missing)
     work_dir.mkdir(parents=True, exist_ok=True)
-    base_db = work_dir / "movielens-eval.db"
     started = time.perf_counter()
-    vectors = build_base_store(data, text, settings, base_db)
+    base_db, vectors = build_base_store(data, text, settings, work_dir)
     say(f"{len(data.movie_ids)} movies, {len(data.ratings)} ratings, {len(set(data.users.tolist()))} users; "
         f"catalogue built in {time.perf_counter() - started:.0f} s")
     run_new_items(data, cfg, settings, text, base_db, vectors, table, say)

@@ -27,6 +27,8 @@ serve: install
 
 test: install
 	$(BIN)/ruff check .
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  echo "NOTE: no Chromium found: the browser tests of the web page are skipped (apt-get install chromium)"
 	$(BIN)/python -m pytest -q
 
 bench: install

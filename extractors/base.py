@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -56,6 +58,29 @@ def l2_normalize(vector: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     v = np.asarray(vector, dtype=np.float32).reshape(-1)
     n = float(np.linalg.norm(v))
     return v / n if n > eps else np.zeros_like(v)
+
+
+class QueryCache:
+    """The last `size` embeddings of single texts (queries): a search embeds its words once for the video index
+    and again for the moments of the videos found; the second time, and any repeated query, costs nothing."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._items.get(text)
+            if vector is not None:
+                self._items.move_to_end(text)
+            return None if vector is None else vector.copy()
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._items[text] = np.array(vector, np.float32)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 @dataclass

@@ -57,17 +57,24 @@ def cmd_embed(args: argparse.Namespace) -> int:
     if not files:
         raise CommandError("no_videos", f"no video files under {root}")
     components = _components(args)
-    with components.store() as store, tqdm(total=len(files), desc="embedding", unit="video", file=sys.stderr,
-                                           disable=args.quiet) as bar:
-        report = embed_folder(components.analyzer, store, files, progress=bar.update,
-                              on_failure=lambda f: tqdm.write(f"FAILED {f.path}: [{f.code}] {f.message}",
-                                                              file=sys.stderr))
-        records = store.records(report.stored_ids(store))
+    pool = components.media_pool()  # the workers start while the models load
+    try:
+        with components.store() as store, tqdm(total=len(files), desc="embedding", unit="video", file=sys.stderr,
+                                               disable=args.quiet) as bar:
+            report = embed_folder(components.analyzer, store, files, progress=bar.update, pool=pool,
+                                  on_failure=lambda f: tqdm.write(f"FAILED {f.path}: [{f.code}] {f.message}",
+                                                                  file=sys.stderr))
+            records = store.records(report.stored_ids(store))
+    finally:
+        if pool is not None:
+            pool.close()
     if args.show:
         for r in records:
             print(_summary_lines(r))
     if args.out:
         write_parquet(records, Path(args.out))
+    if args.timings:
+        Path(args.timings).write_text(json.dumps({"embedded": report.embedded, "stage_seconds": report.stage_seconds}))
     _say(f"{len(files)} files: {report.embedded} embedded, {report.skipped} already stored, "
          f"{len(report.failures)} failed" + (f"; wrote {len(records)} rows to {args.out}" if args.out else "")
          + f"; store {components.settings.database}")
@@ -129,6 +136,21 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    """List the store's duplicate groups: each original with its re-uploaded copies."""
+    with _components(args).store() as store:
+        groups = store.duplicate_groups()
+    if args.json:
+        print(json.dumps(groups, indent=2))
+        return 0
+    for group in groups:
+        print(f"{group['original']}  {group['title'] or '(untitled)'}")
+        for copy in group["copies"]:
+            print(f"  copy {copy['video_id']}  {copy['title'] or '(untitled)'}")
+    _say(f"{len(groups)} duplicate groups, {sum(len(g['copies']) for g in groups)} copies")
+    return 0
+
+
 # -- recommendation ----------------------------------------------------------------------------------
 def cmd_recommend(args: argparse.Namespace) -> int:
     rec = _components(args).recommender()
@@ -137,6 +159,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             rec.refresh(args.user)
         if args.interests or args.tags:
             rec.set_interests(args.user, args.interests or "", args.tags.split(",") if args.tags else [])
+        if args.sensitive:
+            rec.store.set_show_sensitive(args.user, args.sensitive == "show")
         items = rec.recommend(args.user, args.k, args.diversity, created_after=args.created_after)
         for item in items:
             record = rec.store.get(item["video_id"])
@@ -170,6 +194,28 @@ def cmd_import(args: argparse.Namespace) -> int:
             index_note = f"; index: {len(cat)} videos ({cat.kind}) ready in {took:.1f} s"
     _say(f"{report.files} file(s), {report.rows} rows: {report.imported} imported, {report.skipped} already stored "
          f"in {stored:.1f} s{index_note}; store {components.settings.database}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Videos matching the words, each with its best moment; or (--video) one video's moments ranked."""
+    from service.errors import CommandError
+
+    components = _components(args)
+    rec = components.recommender()
+    with rec.store:
+        moments = components.moment_search(rec.store)
+        if args.video:
+            if not rec.store.has(args.video):
+                raise CommandError("not_found", f"no video with id {args.video} in {rec.store.path}")
+            out = {"query": args.query, "video_id": args.video, "items": moments.rank(args.video, args.query, args.k)}
+        else:
+            items = moments.attach(args.query, rec.search(args.query, args.k))
+            for item in items:
+                record = rec.store.get(item["video_id"])
+                item["title"], item["path"] = record.title, record.path
+            out = {"query": args.query, "items": items}
+    print(json.dumps(out, indent=2))
     return 0
 
 
@@ -280,8 +326,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "embed": cmd_embed, "import": cmd_import,
-    "tag": cmd_tag, "reindex": cmd_reindex, "recommend": cmd_recommend, "events": cmd_events,
+    "embed": cmd_embed, "import": cmd_import, "tag": cmd_tag, "reindex": cmd_reindex, "duplicates": cmd_duplicates,
+    "recommend": cmd_recommend, "search": cmd_search, "events": cmd_events,
     "fusion fit": cmd_fusion_fit, "fit": cmd_fit, "evaluate": cmd_evaluate, "topics fit": cmd_topics_fit,
     "topics show": cmd_topics_show, "serve": cmd_serve,
 }

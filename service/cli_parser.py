@@ -24,6 +24,7 @@ def _media_commands(sub, commands: dict[str, Callable]) -> None:
     embed.add_argument("--db", help=DB_HELP)
     embed.add_argument("--show", action="store_true", help="print each video's top tags and modality weights")
     embed.add_argument("--quiet", action="store_true", help="no progress bar")
+    embed.add_argument("--timings", metavar="FILE", help="write the seconds each stage took (JSON) to FILE")
     embed.set_defaults(func=commands["embed"])
 
     imp = sub.add_parser("import", help="load `embed --out` Parquet (a file or a folder of shards) into the store")
@@ -51,6 +52,11 @@ def _media_commands(sub, commands: dict[str, Callable]) -> None:
     reindex.add_argument("--quiet", action="store_true", help="no progress bar")
     reindex.set_defaults(func=commands["reindex"])
 
+    duplicates = sub.add_parser("duplicates", help="list re-uploaded copies: each original with its duplicates")
+    duplicates.add_argument("--db", help=DB_HELP)
+    duplicates.add_argument("--json", action="store_true", help="print the groups as JSON")
+    duplicates.set_defaults(func=commands["duplicates"])
+
 
 def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
     rec = sub.add_parser("recommend", help="a user's feed as JSON, each item with its explanation")
@@ -62,8 +68,18 @@ def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
     rec.add_argument("--refresh", action="store_true", help="forget the user's history and profile first")
     rec.add_argument("--created-after", type=float, metavar="UNIX_SECONDS",
                      help="rank only videos stored after this time (the new-uploads pool)")
+    rec.add_argument("--sensitive", choices=["show", "hide"],
+                     help="store the user's choice for videos flagged sensitive (hidden from feeds unless 'show')")
     rec.add_argument("--db", help=DB_HELP)
     rec.set_defaults(func=commands["recommend"])
+
+    search = sub.add_parser("search", help="videos matching words, each with its best moment (time range, score, "
+                                           "thumbnail) as JSON")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=10)
+    search.add_argument("--video", metavar="ID", help="rank this video's moments instead of searching all videos")
+    search.add_argument("--db", help=DB_HELP)
+    search.set_defaults(func=commands["search"])
 
     events = sub.add_parser("events", help="record interaction events from a JSONL file (all or nothing)")
     events.add_argument("file", help='one JSON object per line: {"user_id","video_id","type","timestamp",...}')

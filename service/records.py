@@ -6,8 +6,40 @@ from typing import Any
 
 import numpy as np
 
+from extractors.audio.fingerprint import SoundPrint
 from extractors.base import ModalityFeatures, Tag
+from extractors.visual.framehash import FramePrint
 from service.fusion import FusedVector
+
+
+@dataclass
+class FrameThumbnail:
+    """A small JPEG of one sampled frame, so people (and time-coded results) can see what was analysed."""
+
+    index: int  # position among the video's sampled frames, in time order
+    time_s: float
+    width: int
+    height: int
+    jpeg: bytes | None = None  # None when read from the store without its image (Store.frame_jpeg reads it)
+
+
+@dataclass
+class Moment:
+    """A time range of a video that a search can point at: a sampled frame (CLIP vector), a line of on-screen
+    text, or a run of speech or music (text vectors). `frame_index` is the sampled frame that shows it, whose
+    thumbnail is served at `/videos/{id}/frames/{frame_index}.jpg`."""
+
+    kind: str  # "frame", "text", "speech", "music" or "noise"
+    start_s: float
+    end_s: float
+    frame_index: int
+    text: str = ""  # the words for text, speech and music moments ("" for frames)
+    model: str = ""  # the embedding space of `vector`: the visual model for frames, the text model otherwise
+    vector: np.ndarray | None = None  # unit float32 in memory, float16 on disk
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
+                "frame_index": self.frame_index, "text": self.text}
 
 
 @dataclass
@@ -24,6 +56,19 @@ class VideoRecord:
     space_id: str
     warnings: list[str] = field(default_factory=list)
     created_at: float = 0.0
+    frames: list[FrameThumbnail] = field(default_factory=list)  # one per sampled frame, in time order
+    shot_starts: list[float] = field(default_factory=list)  # seconds where each detected shot begins
+    sound_print: SoundPrint | None = None  # audio landmarks; indexed by the store, not part of the summary
+    frame_print: FramePrint | None = None  # perceptual frame hashes; likewise
+    sound: dict[str, Any] | None = None  # set by the store: {"sound_id", "offset_s", "matched_video_id"}
+    duplicate_of: str | None = None  # set by the store: the stored original this video re-uploads
+    # Time-coded search: stored with the record in one transaction, read on demand (`Store.moments_of`), so a
+    # record read back from the store has none.
+    moments: list[Moment] = field(default_factory=list)
+
+    def shot_of(self, time_s: float) -> int:
+        """The 0-based shot a moment falls in (0 when no shots were detected)."""
+        return max(0, sum(1 for s in self.shot_starts if s <= time_s + 1e-6) - 1)
 
     @property
     def tags(self) -> list[Tag]:
@@ -51,4 +96,6 @@ class VideoRecord:
             "vector_dim": int(self.fused.vector.size),
             "space_id": self.space_id,
             "warnings": self.warnings,
+            "sound": self.sound,
+            "duplicate_of": self.duplicate_of,
         }

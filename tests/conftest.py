@@ -70,3 +70,22 @@ def sample_copy(tmp_path) -> Path:
     dest = tmp_path / "media"
     shutil.copytree(SAMPLE_MEDIA, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def sound_clips(tmp_path_factory) -> dict[str, Path]:
+    """The generated same-sound and copy clips (tests/helpers/soundtracks.py), made once per session."""
+    from tests.helpers.soundtracks import make_sound_clips
+
+    return make_sound_clips(tmp_path_factory.mktemp("sound_clips"))
+
+
+@pytest.fixture(scope="session")
+def sound_records(settings_factory, sound_clips) -> list:
+    """The sound clips analysed once (real analyzer, OCR off: these pictures carry no words), in STORE_ORDER.
+    Adding them to a store sets their sound and duplicate_of; add all of them, in order, to each new store."""
+    from service.factory import Components
+    from tests.helpers.soundtracks import STORE_ORDER
+
+    analyzer = Components(settings_factory(ocr_enabled=False)).analyzer
+    return [analyzer.analyze(sound_clips[name]) for name in STORE_ORDER]

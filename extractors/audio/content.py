@@ -46,13 +46,34 @@ def classify_segment(features: FrameFeatures, frames: slice) -> str:
     return "speech" if speech >= 0.5 and not impulsive else "music"
 
 
-def content_fractions(features: FrameFeatures) -> dict[str, float]:
-    """Share of the clip in each class, by segments of about SEGMENT_S (split evenly, none tiny)."""
+def segment_bounds(features: FrameFeatures) -> np.ndarray:
+    """Frame indices splitting the clip into segments of about SEGMENT_S (split evenly, none tiny)."""
     per_segment = SEGMENT_S * features.sr / features.hop
     n_segments = max(1, round(features.n_frames / per_segment))
-    bounds = np.linspace(0, features.n_frames, n_segments + 1).round().astype(int)
+    return np.linspace(0, features.n_frames, n_segments + 1).round().astype(int)
+
+
+def content_segments(features: FrameFeatures) -> list[tuple[int, int, str]]:
+    """(first frame, stop frame, class) per segment of about SEGMENT_S, in time order."""
+    return [(int(start), int(stop), classify_segment(features, slice(start, stop)))
+            for start, stop in itertools.pairwise(segment_bounds(features)) if stop > start]
+
+
+def content_fractions(segments: list[tuple[int, int, str]], n_frames: int) -> dict[str, float]:
+    """Share of the clip in each class, from `content_segments`."""
     counts = dict.fromkeys(CLASSES, 0)
-    for start, stop in itertools.pairwise(bounds):
-        if stop > start:
-            counts[classify_segment(features, slice(start, stop))] += stop - start
-    return {name: round(float(count) / max(features.n_frames, 1), 3) for name, count in counts.items()}
+    for start, stop, kind in segments:
+        counts[kind] += stop - start
+    return {name: round(float(count) / max(n_frames, 1), 3) for name, count in counts.items()}
+
+
+def timeline(segments: list[tuple[int, int, str]], features: FrameFeatures) -> list[dict]:
+    """Runs of one class as {"start_s", "end_s", "kind"}: when speech, music, noise or silence is heard."""
+    runs: list[dict] = []
+    seconds = features.hop / features.sr
+    for start, stop, kind in segments:
+        if runs and runs[-1]["kind"] == kind:
+            runs[-1]["end_s"] = round(stop * seconds, 2)
+        else:
+            runs.append({"start_s": round(start * seconds, 2), "end_s": round(stop * seconds, 2), "kind": kind})
+    return runs

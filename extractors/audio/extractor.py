@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from extractors.audio.content import content_fractions
+from extractors.audio.content import content_fractions, content_segments, timeline
 from extractors.audio.frames import FrameFeatures, frame_features
 from extractors.audio.mood import Mood, estimate_mood
+from extractors.audio.opening import opening
 from extractors.audio.rhythm import Rhythm, analyse_rhythm
 from extractors.audio.tonality import Tonality, estimate_key
 from extractors.base import ModalityFeatures, Tag, VideoMeta, l2_normalize
@@ -28,7 +29,7 @@ from extractors.base import ModalityFeatures, Tag, VideoMeta, l2_normalize
 if TYPE_CHECKING:
     from extractors.media import DecodedMedia
 
-FEATURE_VERSION = "librosa-v2"
+FEATURE_VERSION = "librosa-v3"
 SILENCE_DB = -60.0  # loudest frame below this (dBFS): the clip is silent, confidence 0
 ACTIVE_FRAME_DB = -50.0  # frames at or above this count for loudness, key and timbre
 MIN_SECONDS = 0.25
@@ -99,6 +100,8 @@ class Measures:
     loudness: float
     centroid: float
     values: dict[str, float]  # every VECTOR_LAYOUT entry, unscaled
+    timeline: list[dict]  # runs of speech, music, noise, silence with their times
+    opening: dict  # the first seconds: loudness, what is heard, onsets
 
 
 class AudioExtractor:
@@ -163,11 +166,13 @@ def measure(frames: FrameFeatures) -> Measures:
         active = rms_db >= rms_db.max() - 10.0
     loudness = float(10.0 * np.log10(max(float(np.mean(frames.rms[active] ** 2)), 1e-20)))
     rhythm = analyse_rhythm(frames.onset, frames.onset_low, frames.sr, frames.hop)
-    tonality = estimate_key(frames.chroma, active.astype(np.float64))
-    content = content_fractions(frames)
+    tonality = estimate_key(frames.chroma, active.astype(np.float64), frames.bass)
+    segments = content_segments(frames)
+    content = content_fractions(segments, frames.n_frames)
     centroid = float(frames.centroid[active].mean())
     mood = estimate_mood(rhythm.bpm, rhythm.tempo_confidence, rhythm.beat_strength, rhythm.beat_regularity,
-                         rhythm.onset_rate_hz, loudness, centroid, tonality.mode, tonality.confidence)
+                         rhythm.onset_rate_hz, loudness, centroid, tonality.mode, tonality.confidence,
+                         content["music"])
     fifths = 2 * np.pi * ((tonality.tonic_index * 7) % 12) / 12 if tonality.key else 0.0
     values = {
         "tempo_bpm": rhythm.bpm if rhythm.bpm else 110.0,
@@ -193,7 +198,8 @@ def measure(frames: FrameFeatures) -> Measures:
     values.update({f"contrast_{i}": float(v) for i, v in enumerate(frames.contrast[:, active].mean(axis=1))})
     values.update({f"mfcc_mean_{i}": float(v) for i, v in enumerate(frames.mfcc[:, active].mean(axis=1))})
     values.update({f"mfcc_std_{i}": float(v) for i, v in enumerate(frames.mfcc[:, active].std(axis=1))})
-    return Measures(rhythm, tonality, mood, content, loudness, centroid, values)
+    return Measures(rhythm, tonality, mood, content, loudness, centroid, values, timeline(segments, frames),
+                    opening(frames, segments))
 
 
 def _stats(m: Measures, seconds: float) -> dict:
@@ -204,12 +210,14 @@ def _stats(m: Measures, seconds: float) -> dict:
         "tempo_confidence": round(rhythm.tempo_confidence, 2),
         "tempo_octave_note": rhythm.octave_note,
         "beats": int(rhythm.beat_times.size),
+        "beat_times": [round(float(t), 3) for t in rhythm.beat_times],
         "beat_strength": round(rhythm.beat_strength, 2),
         "beat_regularity": round(rhythm.beat_regularity, 2),
         "onset_rate_hz": round(rhythm.onset_rate_hz, 2),
         "key": tonality.key,
         "mode": tonality.mode,
         "key_confidence": round(tonality.confidence, 2),
+        "key_note": tonality.reason,
         "loudness_db": round(m.loudness, 1),
         "dynamic_range_db": round(m.values["dynamic_range_db"], 1),
         "spectral_centroid_hz": round(m.centroid, 0),
@@ -217,10 +225,13 @@ def _stats(m: Measures, seconds: float) -> dict:
         "spectral_flatness": round(m.values["flatness"], 3),
         "zero_crossing_rate": round(m.values["zcr"], 3),
         "content": m.content,
+        "timeline": m.timeline,
+        "opening": m.opening,
         "valence": mood.valence,
         "arousal": mood.arousal,
         "mood": mood.tag,
         "mood_score": mood.score,
+        "mood_note": mood.note,
         "danceability": mood.danceability,
         "seconds_analyzed": round(seconds, 2),
     }
@@ -235,7 +246,7 @@ def _tags(stats: dict) -> list[Tag]:
         tags.append(Tag(_tempo_label(stats["bpm"]), stats["tempo_confidence"], "audio"))
     if stats["key"] and stats["key_confidence"] >= KEY_TAG_CONFIDENCE:
         tags.append(Tag(f"{stats['key']} {stats['mode']}", stats["key_confidence"], "audio"))
-    if kind == "music":
+    if kind == "music" and stats["mood"]:
         tags.append(Tag(stats["mood"], stats["mood_score"], "audio"))
         if stats["danceability"] >= 0.5:
             tags.append(Tag("danceable", stats["danceability"], "audio"))

@@ -16,6 +16,8 @@ HOP = 512
 WINDOW_S = 30.0
 LOW_BAND_HZ = 250.0
 MEL_FLOOR_DB = -80.0  # absolute floor of the log-mel spectrogram (dBFS-like), as librosa's top_db=80
+BASS_RANGE_HZ = (40.0, 1000.0)  # where the lowest sounding note of a frame is looked for
+BASS_PEAK_RATIO = 0.25  # a spectral peak counts as a note at this fraction of the frame's strongest peak (-12 dB)
 
 
 @dataclass
@@ -34,6 +36,7 @@ class FrameFeatures:
     contrast: np.ndarray  # (7, n) spectral contrast, dB (librosa floors it 80 dB below each window's peak)
     mfcc: np.ndarray  # (13, n)
     chroma: np.ndarray  # (12, n) max-normalised pitch-class energy, C first
+    bass: np.ndarray  # (n,) pitch class (0 = C) of the lowest strong spectral peak; -1 where there is none
 
     @property
     def n_frames(self) -> int:
@@ -62,6 +65,29 @@ def _padded_slice(y: np.ndarray, start: int, stop: int) -> np.ndarray:
     if hi > lo:
         out[lo - start : hi - start] = y[lo:hi]
     return out
+
+
+def _bass_pitch_classes(mag: np.ndarray, sr: int) -> np.ndarray:
+    """Per frame, the pitch class of the lowest spectral peak within BASS_PEAK_RATIO of the strongest one.
+
+    The lowest note of a chord is usually its root, and the root of a held chord is its key's tonic; chroma
+    alone cannot tell C minor 7 from E-flat major 6 (the same four pitch classes), the bass can."""
+    freqs = np.arange(mag.shape[0]) * sr / N_FFT
+    lo, hi = np.searchsorted(freqs, BASS_RANGE_HZ)
+    band = mag[max(lo, 1) - 1 : hi + 1]
+    if band.shape[0] < 3 or band.shape[1] == 0:
+        return np.full(mag.shape[1], -1, np.int8)
+    inner = band[1:-1]
+    peaks = (inner >= band[:-2]) & (inner > band[2:]) & (inner >= BASS_PEAK_RATIO * inner.max(axis=0, keepdims=True))
+    peaks &= inner > 0
+    first = np.argmax(peaks, axis=0)
+    cols = np.arange(band.shape[1])
+    a, b, c = band[first, cols], band[first + 1, cols], band[first + 2, cols]
+    curve = a - 2 * b + c
+    offset = np.where(curve < 0, 0.5 * (a - c) / np.where(curve < 0, curve, -1.0), 0.0)
+    hz = (max(lo, 1) + first + np.clip(offset, -0.5, 0.5)) * sr / N_FFT
+    pitch_class = (np.round(12 * np.log2(np.maximum(hz, 1e-3) / 440.0)).astype(int) + 9) % 12
+    return np.where(peaks.any(axis=0), pitch_class, -1).astype(np.int8)
 
 
 def _window_features(y: np.ndarray, sr: int, first: int, stop: int) -> dict[str, np.ndarray]:
@@ -94,6 +120,7 @@ def _window_features(y: np.ndarray, sr: int, first: int, stop: int) -> dict[str,
         "contrast": librosa.feature.spectral_contrast(S=mag, sr=sr, n_fft=N_FFT),
         "mfcc": librosa.feature.mfcc(S=mel_db, n_mfcc=13),
         "chroma": chroma,
+        "bass": _bass_pitch_classes(mag, sr),
     }
 
 
@@ -104,6 +131,6 @@ def frame_features(y: np.ndarray, sr: int, window_s: float = WINDOW_S) -> FrameF
     parts: dict[str, list[np.ndarray]] = {}
     for first in range(0, n_frames, per_window):
         for key, value in _window_features(y, sr, first, min(first + per_window, n_frames)).items():
-            parts.setdefault(key, []).append(np.asarray(value, np.float32))
+            parts.setdefault(key, []).append(np.asarray(value, np.int8 if key == "bass" else np.float32))
     joined = {key: np.concatenate(chunks, axis=-1) for key, chunks in parts.items()}
     return FrameFeatures(sr=sr, hop=HOP, **joined)

@@ -15,6 +15,12 @@ Mood quadrants (Russell's circumplex): high arousal with positive valence is "en
 0.5 arousal and "happy/upbeat" below; high arousal with negative valence is "tense"; low arousal
 is "calm" (valence >= 0) or "sad". The score is the distance from the neutral centre, clipped to 1.
 
+A mood is named only when the evidence supports one: the clip must be mostly music (MIN_MUSIC_SHARE), have
+a key with some confidence (KEY_EVIDENCE; without a mode, valence would rest on tempo and brightness alone,
+which is how a bare 90 BPM click track used to come out "sad"), and sit far enough from the neutral centre
+(MIN_MOOD_SCORE). Otherwise `tag` is None and `note` says what was missing; valence and arousal are still
+reported as measurements.
+
     danceability = tempo_confidence * beat_regularity * exp(-((bpm - 120) / 35)^2), raised by
                    beat strength: * (0.5 + 0.5 beat_strength)
 """
@@ -26,15 +32,19 @@ import numpy as np
 
 AROUSAL_SPLIT = 0.1  # arousal above this counts as "high"
 ENERGETIC_AROUSAL = 0.5
+MIN_MUSIC_SHARE = 0.5  # share of the clip classified as music that a mood needs
+KEY_EVIDENCE = 0.3  # key confidence a mood needs (the mode carries most of the valence)
+MIN_MOOD_SCORE = 0.15  # distance from the neutral centre a mood needs
 
 
 @dataclass
 class Mood:
     valence: float
     arousal: float
-    tag: str
+    tag: str | None  # None: the evidence does not support a mood (see `note`)
     score: float
     danceability: float
+    note: str = ""
 
 
 def _clip(x: float) -> float:
@@ -51,6 +61,7 @@ def estimate_mood(
     centroid_hz: float,
     mode: str | None,
     key_confidence: float,
+    music_share: float = 1.0,
 ) -> Mood:
     tempo = _clip((bpm - 110.0) / 50.0) * tempo_confidence if bpm else 0.0
     loud = _clip((loudness_db + 24.0) / 12.0)
@@ -64,8 +75,23 @@ def estimate_mood(
     else:
         tag = "calm" if valence >= 0 else "sad"
     score = float(min(1.0, np.hypot(valence, arousal - AROUSAL_SPLIT)))
+    note = _missing_evidence(music_share, mode, key_confidence, score)
+    if note:
+        tag, score = None, 0.0
     dance = 0.0
     if bpm:
         dance = tempo_confidence * beat_regularity * float(np.exp(-(((bpm - 120.0) / 35.0) ** 2)))
         dance *= 0.5 + 0.5 * beat_strength
-    return Mood(round(valence, 3), round(arousal, 3), tag, round(score, 3), round(float(np.clip(dance, 0, 1)), 3))
+    return Mood(round(valence, 3), round(arousal, 3), tag, round(score, 3), round(float(np.clip(dance, 0, 1)), 3),
+                note)
+
+
+def _missing_evidence(music_share: float, mode: str | None, key_confidence: float, score: float) -> str:
+    """What a mood label would lack ("" when the evidence supports one)."""
+    if music_share < MIN_MUSIC_SHARE:
+        return f"no mood: only {music_share:.0%} of the clip is music"
+    if mode is None or key_confidence < KEY_EVIDENCE:
+        return "no mood: no clear key or mode to judge valence by"
+    if score < MIN_MOOD_SCORE:
+        return "no mood: valence and arousal are both near neutral"
+    return ""

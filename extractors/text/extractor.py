@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from extractors.base import ModalityFeatures, Tag, VideoMeta, l2_normalize
+from extractors.base import ModalityFeatures, QueryCache, Tag, VideoMeta, l2_normalize
 from extractors.errors import TopicError
 from extractors.prototypes import PrototypeClassifier
 from extractors.text.categories import CATEGORY_TEMPERATURE, category_classifier
@@ -60,6 +60,8 @@ class TextExtractor:
         self.max_keywords = max_keywords
         self._categories: PrototypeClassifier | None = None
         self._lock = threading.Lock()
+        self._encode_lock = threading.Lock()  # a fast tokenizer refuses concurrent calls ("Already borrowed")
+        self._queries = QueryCache()
         self.topics: TopicModel | None = None
         self.topics_unavailable = "no topic model folder configured"
         if topics_dir is not None:
@@ -91,8 +93,16 @@ class TextExtractor:
         """Batch-encode sentences into unit vectors (float32, shape [n, dim])."""
         if not sentences:
             return np.zeros((0, self.dim), np.float32)
-        return self.encoder.encode(list(sentences), batch_size=batch_size, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+        single = sentences[0] if len(sentences) == 1 else None
+        cached = self._queries.get(single) if single is not None else None
+        if cached is not None:
+            return cached[None, :]
+        with self._encode_lock:
+            vectors = self.encoder.encode(list(sentences), batch_size=batch_size, normalize_embeddings=True,
+                                          convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+        if single is not None:
+            self._queries.put(single, vectors[0])
+        return vectors
 
     def _weighted(self, fields: list[str], vectors: np.ndarray) -> np.ndarray:
         weights = np.array([self.field_weights.get(f, 0.5) for f in fields], np.float32)

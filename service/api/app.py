@@ -1,4 +1,5 @@
 """The FastAPI app: tag uploads, record events, recommend, search. Errors are {"error": {"code", "message"}}.
+The web page at `/` (service/api/static) calls the same API.
 
 `create_app` wires what the routes (`service.api.routes`) depend on: at startup the lifespan builds one store
 connection per thread, the worker pool that decodes and analyses uploads in resource-limited processes, and the
@@ -21,6 +22,7 @@ from service.api.jobs import JobRegistry
 from service.api.metrics import Metrics
 from service.api.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
 from service.api.routes import api_router
+from service.api.routes.page import mount_static
 from service.api.state import ThreadLocalStore
 from service.config import Settings
 from service.factory import Components
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
         if start_workers:
             state.pool.start()
         state.recommender = await run_in_threadpool(load_recommender, components)
+        state.moments = components.moment_search(state.store)
         state.ingest = Ingest(settings, state.store, state.pool, state.recommender, state.metrics, state.jobs)
         if index_folder is not None and start_workers:
             index_folder_in_background(Path(index_folder), settings, state.pool, state.recommender)
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
     app.state.jobs = JobRegistry()
     install_error_handlers(app)
     app.include_router(api_router)
+    mount_static(app)  # the web page's assets; the page itself is GET /
     # added last = outermost: metrics see every answer, including the body limit's 413
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_json_kb * 1024)
     if settings.cors_origin_list:

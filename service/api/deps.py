@@ -19,6 +19,7 @@ from service.api.state import ThreadLocalStore
 from service.api.workers import WorkerPool
 from service.config import Settings
 from service.errors import AuthError, NotFoundError
+from service.moments import MomentSearch
 from service.recommend import Recommender
 from service.records import VideoRecord
 
@@ -58,6 +59,10 @@ async def _ingest(request: Request) -> Ingest:
     return request.app.state.ingest
 
 
+async def _moments(request: Request) -> MomentSearch:
+    return request.app.state.moments
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[ThreadLocalStore, Depends(_store)]
 RecommenderDep = Annotated[Recommender, Depends(_recommender)]
@@ -65,6 +70,7 @@ PoolDep = Annotated[WorkerPool, Depends(_pool)]
 JobsDep = Annotated[JobRegistry, Depends(_jobs)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
 IngestDep = Annotated[Ingest, Depends(_ingest)]
+MomentsDep = Annotated[MomentSearch, Depends(_moments)]
 
 
 # -- checks ---------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ class ErrorBody(ResponseModel):
 ERROR_STATUSES: dict[int, tuple[str, str]] = {  # status -> (description, a typical code)
     400: ("the multipart body could not be parsed", "bad_multipart"),
     401: ("missing or wrong X-API-Key header (write endpoints)", "unauthorized"),
-    404: ("no such video or job", "video_not_found"),
+    404: ("no such video, frame or job", "video_not_found"),
     409: ("conflicts with the store's state: another embedding space, or not yet in the index", "not_indexed"),
     413: ("body, form field or file over its size limit, or too many events", "too_large"),
     415: ("not multipart, or not an accepted video container or codec", "unsupported_format"),
@@ -76,6 +76,23 @@ class TagView(ResponseModel):
     source: str = Field(description="hashtag, title, topic, visual, ocr, audio, ...")
 
 
+class FrameView(ResponseModel):
+    """One sampled frame: where it is in the video, which shot it belongs to, and its thumbnail."""
+
+    model_config = _examples({"index": 0, "time_s": 0.5, "shot": 0, "width": 160, "height": 90,
+                              "url": f"/videos/{VIDEO_ID_EXAMPLE}/frames/0.jpg"})
+    index: int = Field(description="position among the sampled frames, in time order")
+    time_s: float = Field(description="seconds from the start of the video")
+    shot: int = Field(description="0-based shot the frame falls in (shots begin at `shot_starts`)")
+    width: int
+    height: int
+    url: str = Field(description="the thumbnail (JPEG), relative to the API root")
+
+
+def frame_url(video_id: str, index: int) -> str:
+    return f"/videos/{video_id}/frames/{index}.jpg"
+
+
 VIDEO_EXAMPLE: dict[str, Any] = {
     "id": VIDEO_ID_EXAMPLE, "title": "Creamy garlic pasta in 10 minutes", "duration_s": 6.0,
     "tags": [{"label": "#pasta", "score": 1.0, "source": "hashtag"},
@@ -86,7 +103,21 @@ VIDEO_EXAMPLE: dict[str, Any] = {
     "vector_dim": 1184, "space_id": "text=…|visual=…|audio=…|fusion=…", "warnings": [],
     "description": "Weeknight dinner", "hashtags": ["#food", "#pasta"], "creator": "chef_anna",
     "created_at": 1767225600.0,
+    "frames": [{"index": 0, "time_s": 0.5, "shot": 0, "width": 160, "height": 90,
+                "url": f"/videos/{VIDEO_ID_EXAMPLE}/frames/0.jpg"}],
+    "shot_starts": [0.0],
+    "sound": {"sound_id": VIDEO_ID_EXAMPLE[:16], "offset_s": 0.0, "matched_video_id": None}, "duplicate_of": None,
 }
+
+
+class SoundLink(ResponseModel):
+    """The sound a video uses: the first stored video with that sound defines its id."""
+
+    model_config = _examples({"sound_id": VIDEO_ID_EXAMPLE[:16], "offset_s": 12.5,
+                              "matched_video_id": VIDEO_ID_EXAMPLE})
+    sound_id: str = Field(description="shared by every video using this sound (the first one's id, 16 hex)")
+    offset_s: float = Field(description="where this video's audio starts in the sound's first video, in seconds")
+    matched_video_id: str | None = Field(description="the stored video whose audio it matched (null: first use)")
 
 
 class VideoView(ResponseModel):
@@ -107,14 +138,21 @@ class VideoView(ResponseModel):
     hashtags: list[str]
     creator: str
     created_at: float = Field(description="Unix seconds")
+    frames: list[FrameView] = Field(description="the sampled frames in time order, each with a thumbnail URL")
+    shot_starts: list[float] = Field(description="seconds where each detected shot begins (hard cuts)")
+    sound: SoundLink | None = Field(None, description="null: no usable audio (none, silent, under a second)")
+    duplicate_of: str | None = Field(None, description="the stored original this video re-uploads (re-encoded, "
+                                                       "rescaled, letterboxed or trimmed); null: none found")
 
     @classmethod
     def from_record(cls, record: VideoRecord, top: int = 12, **extra: Any):
-        """The view of a record: its summary without the server-side path, plus its metadata."""
+        """The view of a record: its summary without the server-side path, plus its metadata and frames."""
         view = record.summary(top=top)
         view.pop("path", None)
+        frames = [FrameView(index=f.index, time_s=f.time_s, shot=record.shot_of(f.time_s), width=f.width,
+                            height=f.height, url=frame_url(record.id, f.index)) for f in record.frames]
         return cls(**view, description=record.description, hashtags=record.hashtags, creator=record.creator,
-                   created_at=record.created_at, **extra)
+                   created_at=record.created_at, frames=frames, shot_starts=record.shot_starts, **extra)
 
 
 class UploadResult(VideoView):
@@ -174,16 +212,90 @@ class SimilarVideos(ResponseModel):
     items: list[RankedVideo]
 
 
+MOMENT_EXAMPLE = {"kind": "text", "start_s": 3.0, "end_s": 4.0, "frame_index": 3, "text": "PASTA", "score": 1.0,
+                  "thumbnail_url": f"/videos/{VIDEO_ID_EXAMPLE}/frames/3.jpg"}
+
+
+class MomentView(ResponseModel):
+    """A time range of a video matching a query: a sampled frame, a line of on-screen text, or a run of sound."""
+
+    model_config = _examples(MOMENT_EXAMPLE)
+    kind: str = Field(description="frame (CLIP), text (on-screen), speech, music or noise")
+    start_s: float
+    end_s: float
+    frame_index: int = Field(description="the sampled frame that shows it")
+    text: str = Field(description="the words matched (on-screen text or a description of the sound); '' for frames")
+    score: float = Field(description="in [0, 1]: word overlap or embedding similarity with the query")
+    thumbnail_url: str = Field(description="JPEG of the frame at `frame_index`")
+
+
+class SearchHit(RankedVideo):
+    model_config = _examples({**RANKED_EXAMPLE[0], "moment": MOMENT_EXAMPLE})
+    moment: MomentView | None = Field(description="the video's best-matching moment; null when none matches")
+
+
 class SearchResults(ResponseModel):
-    model_config = _examples({"query": "cat running around", "items": RANKED_EXAMPLE})
+    model_config = _examples({"query": "pasta", "items": [{**RANKED_EXAMPLE[0], "moment": MOMENT_EXAMPLE}]})
     query: str
-    items: list[RankedVideo]
+    items: list[SearchHit]
+
+
+class VideoMoments(ResponseModel):
+    """One video's moments ranked against a query, best first."""
+
+    model_config = _examples({"video_id": VIDEO_ID_EXAMPLE, "query": "pasta", "items": [MOMENT_EXAMPLE]})
+    video_id: str
+    query: str
+    items: list[MomentView]
 
 
 class Recommendations(ResponseModel):
     model_config = _examples({"user_id": "u1", "items": RANKED_EXAMPLE})
     user_id: str
     items: list[RankedVideo]
+
+
+# -- sounds -------------------------------------------------------------------------------------
+class SameSoundVideo(ResponseModel):
+    video_id: str
+    offset_s: float = Field(description="where the other video's audio starts in this video's time, in seconds "
+                                        "(negative: before this video starts)")
+    title: str
+    creator: str
+    created_at: float
+    duplicate_of: str | None
+
+
+class SameSound(ResponseModel):
+    """The other videos using a video's sound, newest first."""
+
+    model_config = _examples({"video_id": VIDEO_ID_EXAMPLE, "sound_id": VIDEO_ID_EXAMPLE[:16], "items": [
+        {"video_id": "1b7e" * 16, "offset_s": -10.0, "title": "Dance challenge, part 2", "creator": "mia",
+         "created_at": 1767225600.0, "duplicate_of": None}]})
+    video_id: str
+    sound_id: str | None = Field(description="null: the video has no usable audio, so no sound")
+    items: list[SameSoundVideo]
+
+
+class TrendingSound(ResponseModel):
+    sound_id: str
+    rank: int
+    score: float = Field(description="uses_in_window + engagement")
+    uses_in_window: int = Field(description="videos using the sound stored within the window")
+    engagement: float = Field(description="signal-weighted events on the sound's videos within the window")
+    events: dict[str, int] = Field(description="events within the window by type")
+    videos: int = Field(description="videos using the sound, all time")
+    first_video_id: str | None
+    first_seen_at: float | None
+
+
+class TrendingSounds(ResponseModel):
+    model_config = _examples({"window_hours": 24.0, "items": [
+        {"sound_id": VIDEO_ID_EXAMPLE[:16], "rank": 1, "score": 41.3, "uses_in_window": 12, "engagement": 29.3,
+         "events": {"view": 120, "like": 14}, "videos": 30, "first_video_id": VIDEO_ID_EXAMPLE,
+         "first_seen_at": 1767225600.0}]})
+    window_hours: float
+    items: list[TrendingSound]
 
 
 # -- events and users -----------------------------------------------------------------------------
@@ -237,6 +349,17 @@ class Profile(ResponseModel):
     engaged_videos: int
     seen_videos: int
     stated_interests: dict[str, Any]
+
+
+class ContentSettingsIn(BaseModel):
+    model_config = _examples({"show_sensitive": True})
+    show_sensitive: bool = Field(description="true: the user opts in to videos flagged sensitive in their feed")
+
+
+class ContentSettings(ResponseModel):
+    model_config = _examples({"user_id": "u1", "show_sensitive": False})
+    user_id: str
+    show_sensitive: bool
 
 
 class HistoryCleared(ResponseModel):

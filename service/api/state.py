@@ -48,6 +48,18 @@ class ThreadLocalStore:
     def delete(self, video_id: str) -> bool:
         return self.current().delete(video_id)
 
+    def frame_jpeg(self, video_id: str, index: int) -> bytes | None:
+        return self.current().frame_jpeg(video_id, index)
+
+    def moments_of(self, video_ids: list[str]) -> dict:
+        return self.current().moments_of(video_ids)
+
+    def set_show_sensitive(self, user_id: str, show: bool) -> None:
+        self.current().set_show_sensitive(user_id, show)
+
+    def shows_sensitive(self, user_id: str) -> bool:
+        return self.current().shows_sensitive(user_id)
+
     def close(self) -> None:
         with self._lock:
             for store in self._all:

@@ -19,6 +19,7 @@ from service.recommend.exposure import STATUSES, stages_of
 from service.recommend.hybrid import Blend, HybridScorer
 from service.recommend.profiles import UserProfile
 from service.recommend.ranking import Caps, mmr
+from service.recommend.sounds import SoundAffinity
 
 STATED_TAG_BOOST = 0.5  # cold-start users: weight of a stated category match next to the popularity prior
 FRESH_SCAN_MAX = 20_000  # created_after: score every newer video exactly up to this many, else filter a search
@@ -38,9 +39,12 @@ class Candidates:
 
 class Feed:
     def __init__(self, cat: Catalogue, cold: ColdPools, profile: UserProfile, settings: Settings, now: float,
-                 created_after: float | None, blend: Blend | None = None):
+                 created_after: float | None, hidden: np.ndarray | None = None, sounds: SoundAffinity | None = None,
+                 db=None, blend: Blend | None = None):
         self.cat, self.cold, self.profile, self.settings = cat, cold, profile, settings
         self.now, self.created_after = now, created_after
+        self.hidden = hidden if hidden is not None else np.zeros(0, np.int64)  # sensitive, other copies
+        self.sounds, self.db = sounds, db
         self.pools, self.recent = cold.current(cat)
         self.hybrid = HybridScorer(cat, profile, blend or Blend(), now, settings.popularity_half_life_days)
         self.signals: dict[int, dict[str, float]] = {}  # slot -> weighted signal contributions, for explanations
@@ -49,7 +53,7 @@ class Feed:
     def rank(self, k: int, diversity: float | None) -> list[tuple[int, float, float, str]]:
         """(slot, score, penalty, reason) in feed order."""
         s = self.settings
-        candidates = self.retrieve()
+        candidates = self.with_sounds(self.retrieve())
         explore_pool = self.exploration_pool(candidates.rows)
         wanted = round(k * s.exploration_share) if s.exploration_share > 0 else 0
         n_explore = min(wanted, len(explore_pool))
@@ -95,6 +99,8 @@ class Feed:
         rows = rows[self.cat.vectors.alive[rows]]
         if len(self.profile.excluded_slots):
             rows = rows[~np.isin(rows, self.profile.excluded_slots)]
+        if len(self.hidden):
+            rows = rows[~np.isin(rows, self.hidden)]
         if self.created_after is not None:
             rows = rows[self.cat.cols.created_at[rows] > self.created_after]
         return rows
@@ -104,6 +110,18 @@ class Feed:
         rel, penalty = self.scores(rows)
         order = np.argsort(-rel, kind="stable")[:limit]
         return Candidates(rows[order], rel[order], penalty[order], reason)
+
+    def with_sounds(self, candidates: Candidates) -> Candidates:
+        """The candidates with the newest videos of the user's liked sounds added and each one's sound boost."""
+        if self.sounds is None or not self.sounds.liked:
+            return candidates
+        penalty_of = dict(zip(candidates.rows.tolist(), candidates.penalty.tolist(), strict=True))
+        rows, rel, _ = self.sounds.apply(self.db, self.cat.ids, self.cat.row, candidates.rows, candidates.rel,
+                                         lambda extra: self.scores(extra)[0])
+        keep = np.isin(rows, self._allowed(rows))
+        rows, rel = rows[keep], rel[keep]
+        penalty = np.array([penalty_of.get(int(r), 0.0) for r in rows])
+        return Candidates(rows, rel, penalty, candidates.reason)
 
     def scores(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(relevance, penalty) of the rows: the hybrid blend (service.recommend.hybrid); the penalty is the

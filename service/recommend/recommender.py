@@ -25,10 +25,12 @@ from service.recommend.catalogue import Catalogue
 from service.recommend.coldstart import ColdPools
 from service.recommend.events import Event, validate_events
 from service.recommend.feed import Feed
+from service.recommend.hidden import HiddenRows
 from service.recommend.hybrid import BLEND_NAME, Blend
 from service.recommend.interests import InterestEncoder
 from service.recommend.loading import empty_catalogue, load_catalogue, save_catalogue
 from service.recommend.profiles import UserProfile, profile_from_state, tag_label
+from service.recommend.sounds import SoundAffinity
 from service.recommend.updates import apply_events, current_state
 from service.storage import Store
 from service.storage.counters import ENGAGEMENTS
@@ -48,6 +50,7 @@ class Recommender:
         self._stores = ThreadStores(store)
         self._catalogue: Catalogue | None = None
         self._load_lock = threading.Lock()
+        self.hidden = HiddenRows(settings.safety_filter_feeds)
 
     def db(self) -> Store:
         """The calling thread's store connection."""
@@ -103,12 +106,19 @@ class Recommender:
                 cat.add_many(slots, [r[1] for r in rows], [r[2] for r in rows], np.array([r[3] for r in rows]),
                              [r[4] for r in rows], np.stack([from_blob(r[5]) for r in rows]))
                 self.cold.note_added(slots.tolist())
+                self.hidden.note_added({int(r[0]): t for r, t in zip(rows, self._tags_of(db, rows), strict=True)})
                 self.counters_changed([r[1] for r in rows])
             if rows and len(wanted) == len(rows):
                 return
 
+    @staticmethod
+    def _tags_of(db: Store, rows: list[tuple]) -> list[dict[str, float]]:
+        tags = db.ranking_tags([r[1] for r in rows])
+        return [tags.get(r[1], {}) for r in rows]
+
     def video_deleted(self, video_id: str) -> None:
         self.catalogue().remove(video_id)
+        self.hidden.note_deleted()
 
     def counters_changed(self, video_ids) -> None:
         """Re-read the counters of these videos into the catalogue (idempotent)."""
@@ -196,18 +206,22 @@ class Recommender:
         if k <= 0 or not len(cat):
             return []
         profile = self.user_profile(user_id, now)
-        feed = Feed(cat, self.cold, profile, self.settings, time.time() if now is None else now, created_after,
+        db, s = self.db(), self.settings
+        hidden = self.hidden.slots(db, user_id, cat, profile.excluded_slots)
+        sounds = SoundAffinity.of_user(db, db.events(user_id), s.sound_affinity_weight, s.sound_affinity_saturation)
+        feed = Feed(cat, self.cold, profile, s, time.time() if now is None else now, created_after, hidden, sounds, db,
                     self.blend())
         picked = feed.rank(k, diversity)
-        tags = self.db().ranking_tags([cat.ids[i] for i, *_ in picked])
-        return feed.explain(picked, tags)
+        tags = db.ranking_tags([cat.ids[i] for i, *_ in picked])
+        return sounds.explain(feed.explain(picked, tags))
 
     def score_videos(self, user_id: str, video_ids: list[str], now: float | None = None) -> np.ndarray:
         """Content scores of given videos for a user (no exclusion, no diversity): evaluation uses this."""
         cat = self.catalogue()
         profile = self.user_profile(user_id, now)
         rows = np.array([cat.row[v] for v in video_ids], np.int64)
-        feed = Feed(cat, self.cold, profile, self.settings, time.time() if now is None else now, None, self.blend())
+        feed = Feed(cat, self.cold, profile, self.settings, time.time() if now is None else now, None,
+                    blend=self.blend())
         return feed.content_scores(rows)
 
     # -- item to item and text search ------------------------------------------------------------

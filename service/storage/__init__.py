@@ -6,16 +6,19 @@ from pathlib import Path
 from service.storage.counters import DEFAULT_HALF_LIFE_DAYS
 from service.storage.events import EventTable
 from service.storage.fitted import FittedTable
+from service.storage.moments import MomentTable, PreferenceTable
+from service.storage.sounds import SoundTable
 from service.storage.users import UserTable
 from service.storage.userstate import UserStateTable
 from service.storage.videos import VideoTable
 
-SERVING_SCHEMA = 2  # the migration that added slots, counters and user state
+SERVING_SCHEMA = 5  # the migration that added slots, counters and user state
 
-
-class Store(VideoTable, EventTable, UserTable, UserStateTable, FittedTable):
-    """The store of one embedding space: videos with their features, events, users, serving state, fitted
-    parameters.
+class Store(VideoTable, EventTable, UserTable, UserStateTable, FittedTable, SoundTable, MomentTable,
+            PreferenceTable):
+    """The store of one embedding space: videos with their features, media prints and moments, events, users and
+    their content preferences, serving state (slots, counters, user profiles), fitted parameters, and the sound
+    and copy queries over the prints.
 
     One connection per Store; share a Store between threads only behind its lock (the API and the recommender
     keep one per thread).

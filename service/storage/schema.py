@@ -63,7 +63,100 @@ MIGRATIONS: tuple[str, ...] = (
         fitted_at REAL NOT NULL
     )
     """,
-    # Issue 11: serving state maintained as events arrive (never aggregated at request time).
+    # 2: frame thumbnails (small JPEGs of the sampled frames) and shot start times, written with the video
+    """
+    CREATE TABLE IF NOT EXISTS video_frames (
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        time_s REAL NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        jpeg BLOB NOT NULL,
+        PRIMARY KEY (video_id, idx)
+    );
+    CREATE TABLE IF NOT EXISTS video_shots (
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        start_s REAL NOT NULL,
+        PRIMARY KEY (video_id, idx)
+    )
+    """,
+    # 3: audio fingerprints (sound ids) and picture hashes (re-uploads). Prints are keyed by an integer
+    # print_id so the hash postings stay small; a video's own hashes are kept in its row to delete its postings.
+    # The blobs come last, so reading a row's sound id or duplicate_of never reads through them. Trending sounds
+    # read hourly per-sound event counters, kept by a trigger as events arrive (so no Python write path changes),
+    # plus the window's first partial hour from the events themselves (covering index by time).
+    """
+    CREATE TABLE media_prints (
+        print_id INTEGER PRIMARY KEY,
+        video_id TEXT NOT NULL UNIQUE REFERENCES videos(id) ON DELETE CASCADE,
+        sound_id TEXT,
+        sound_offset_s REAL,
+        sound_matched TEXT,
+        duplicate_of TEXT,
+        created_at REAL NOT NULL,
+        sound_version TEXT NOT NULL,
+        sound_seconds REAL NOT NULL,
+        frame_version TEXT NOT NULL,
+        sound_hashes BLOB NOT NULL,
+        sound_times BLOB NOT NULL,
+        frame_hashes BLOB NOT NULL,
+        frame_times BLOB NOT NULL
+    );
+    CREATE INDEX media_prints_sound ON media_prints(sound_id, created_at);
+    CREATE INDEX media_prints_created ON media_prints(created_at);
+    CREATE INDEX media_prints_duplicate ON media_prints(duplicate_of);
+    CREATE TABLE sound_hashes (
+        hash INTEGER NOT NULL,
+        print_id INTEGER NOT NULL,
+        t INTEGER NOT NULL,
+        PRIMARY KEY (hash, print_id, t)
+    ) WITHOUT ROWID;
+    CREATE TABLE frame_bands (
+        band INTEGER NOT NULL,
+        print_id INTEGER NOT NULL,
+        PRIMARY KEY (band, print_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX media_prints_video_sound ON media_prints(video_id, sound_id);
+    CREATE INDEX IF NOT EXISTS events_ts ON events(ts, video_id, type, completion);
+    CREATE TABLE sound_activity (
+        hour INTEGER NOT NULL,
+        sound_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        completion REAL NOT NULL,
+        PRIMARY KEY (hour, sound_id, type)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER sound_activity_on_event AFTER INSERT ON events
+    WHEN (SELECT sound_id FROM media_prints WHERE video_id = NEW.video_id) IS NOT NULL
+    BEGIN
+        INSERT INTO sound_activity(hour, sound_id, type, n, completion)
+        VALUES (CAST(NEW.ts / 3600 AS INTEGER), (SELECT sound_id FROM media_prints WHERE video_id = NEW.video_id),
+                NEW.type, 1, COALESCE(NEW.completion, 0))
+        ON CONFLICT(hour, sound_id, type) DO UPDATE SET n = n + 1, completion = completion + excluded.completion;
+    END
+    """,
+    # 4: time-coded moments (frames, on-screen text, sound runs) and per-user content preferences
+    """
+    CREATE TABLE IF NOT EXISTS moments (
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        start_s REAL NOT NULL,
+        end_s REAL NOT NULL,
+        frame_index INTEGER NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL DEFAULT '',
+        vector BLOB,
+        PRIMARY KEY (video_id, idx)
+    );
+    CREATE TABLE IF NOT EXISTS content_preferences (
+        user_id TEXT PRIMARY KEY,
+        show_sensitive INTEGER NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL
+    )
+    """,
+    # 5: serving state maintained as events arrive (never aggregated at request time).
     # video_ranking: a stable slot per video (the vector index label) with the ranking tags and category
     # computed once at ingest. video_counters: per-video event counts, updated in the events' transaction,
     # with time-decayed sums as of decay_ts. user_state: a user's decayed profile sums as of ref_ts (stale=1:
@@ -113,7 +206,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS user_videos_video ON user_videos(video_id);
     CREATE INDEX IF NOT EXISTS videos_created ON videos(created_at)
     """,
-    # Issue 12: item-item co-engagement fitted by `reelsense fit` (each video's strongest neighbours).
+    # 6: item-item co-engagement fitted by `reelsense fit` (each video's strongest neighbours).
     """
     CREATE TABLE IF NOT EXISTS co_engagement (
         video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,

@@ -9,12 +9,18 @@ from service.errors import SpaceMismatchError
 from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord
 from service.storage.counters import chunks
-from service.storage.database import Database, from_blob, to_blob
+from service.storage.database import from_blob, to_blob
+from service.storage.frames import FrameTable
+from service.storage.moments import insert_moments
+from service.storage.prints import PrintTable
 from service.storage.userstate import mark_stale
 from service.tags import ranking_tags
 
 
-class VideoTable(Database):
+class VideoTable(FrameTable, PrintTable):
+    """Videos with their per-modality features, frame thumbnails, shots and media prints; every write is one
+    transaction."""
+
     # -- embedding space -------------------------------------------------------------------------
     @property
     def space_id(self) -> str | None:
@@ -92,6 +98,10 @@ class VideoTable(Database):
                 out[vid] = (slot, fused, json.loads(tags), category)
         return out
 
+    def slots_tagged(self, label: str) -> list[int]:
+        """Slots of the videos whose ranking tags name `label` (read once per process, at the first feed)."""
+        return [r[0] for r in self._all("SELECT slot FROM video_ranking WHERE tags LIKE ?", (f'%"{label}":%',))]
+
     def ranking_tags(self, video_ids: list[str]) -> dict[str, dict[str, float]]:
         """The stored ranking tags of the given videos (for explanations)."""
         out = {}
@@ -147,6 +157,9 @@ class VideoTable(Database):
         )
         self._insert_features(record)
         self._insert_ranking(record)
+        self._write_frames(record)
+        self._link_prints(record)
+        insert_moments(self.conn, record)
 
     def delete(self, video_id: str) -> bool:
         """Delete a video with its features, events and counters; users who had touched it get their state
@@ -155,6 +168,7 @@ class VideoTable(Database):
             users = [r[0] for r in self.conn.execute("SELECT DISTINCT user_id FROM user_videos WHERE video_id=?",
                                                      (video_id,))]
             mark_stale(self.conn, users)
+            self._unlink_prints(video_id)
             cur = self.conn.execute("DELETE FROM videos WHERE id=?", (video_id,))
         return cur.rowcount > 0
 
@@ -182,6 +196,8 @@ class VideoTable(Database):
                 tags, category = ranking_tags(_feature_tags(r))
                 self.conn.execute("UPDATE video_ranking SET tags=?, category=? WHERE video_id=?",
                                   (json.dumps(tags), category, r.id))
+                self._write_frames(r)
+                insert_moments(self.conn, r)
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (spaces.pop(),))
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dims', ?)",
                               (json.dumps(records[0].fused.dims),))
@@ -226,8 +242,11 @@ class VideoTable(Database):
             features[m] = ModalityFeatures(m, vec, confidence, tag_list, json.loads(stats), model)
             dims[m] = vec.size
         fused_vec = FusedVector(from_blob(fused), json.loads(weights), dims)
+        frames, shots = self._frames_of(vid)
+        sound, duplicate_of = self.print_links(vid)
         return VideoRecord(vid, path, title, description, json.loads(hashtags), creator, json.loads(info), features,
-                           fused_vec, space_id, json.loads(warnings), created_at)
+                           fused_vec, space_id, json.loads(warnings), created_at, frames, shots, sound=sound,
+                           duplicate_of=duplicate_of)
 
 
 def _feature_tags(record: VideoRecord) -> list[dict]:

@@ -1,7 +1,11 @@
 """Shared values and calls of the HTTP API tests: the API key, sample-clip form fields, uploads, readiness."""
 from __future__ import annotations
 
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tests.helpers import SAMPLE_MEDIA, sidecar
 
@@ -46,3 +50,26 @@ def wait_for_job(client, location: str, timeout: float = 120.0) -> dict:
         if job["status"] in ("done", "failed") or time.monotonic() > deadline:
             return job
         time.sleep(0.1)
+
+
+@contextmanager
+def serving(app, start_timeout: float = 120.0) -> Iterator[str]:
+    """Run `app` on a real uvicorn server on a free loopback port, in a thread; yields its base URL."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()

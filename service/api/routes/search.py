@@ -1,11 +1,11 @@
-"""Text-to-video search."""
+"""Text-to-video search: the videos that match, each with its best-matching moment."""
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.api.deps import RecommenderDep
+from service.api.deps import MomentsDep, RecommenderDep
 from service.api.schemas import SearchResults, error_responses
 
 router = APIRouter(tags=["videos"])
@@ -15,6 +15,7 @@ K = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.get("/search", responses=error_responses(409, 422, 503, codes={409: "space_mismatch", 503: "no_text_model"}))
-def search(q: Q, recommender: RecommenderDep, k: K = 10) -> SearchResults:
-    """Videos ranked by how well they match the words of `q`. 422 `empty_query`: nothing but spaces."""
-    return SearchResults(query=q, items=recommender.search(q, k))
+def search(q: Q, recommender: RecommenderDep, moments: MomentsDep, k: K = 10) -> SearchResults:
+    """Videos ranked by how well they match the words of `q`, each with the moment (time range, score, thumbnail)
+    that matches best. 422 `empty_query`: nothing but spaces."""
+    return SearchResults(query=q, items=moments.attach(q, recommender.search(q, k)))

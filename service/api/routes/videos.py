@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from service.api.deps import IngestDep, KnownVideo, RecommenderDep, RequireApiKey, StoreDep, VideoId
 from service.api.schemas import (
     JobAccepted,
+    SameSound,
+    SameSoundVideo,
     SimilarVideos,
     UploadResult,
     VideoDeleted,
@@ -35,6 +37,9 @@ Mode = Annotated[str, Query(pattern="^(auto|sync|async)$", description="async: a
                                                                         "auto: only for files over the async size")]
 Top = Annotated[int, Query(ge=1, le=100, description="how many tags")]
 K = Annotated[int, Query(ge=1, le=100)]
+FrameIndex = Annotated[int, Path(ge=0, le=100_000, description="the frame's `index` in the video's `frames`")]
+JPEG_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"description": "the thumbnail", "content": {
+    "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 @router.post("", status_code=201, response_model=UploadResult, dependencies=[RequireApiKey],
@@ -73,3 +78,24 @@ def similar_videos(video: KnownVideo, recommender: RecommenderDep, k: K = 10) ->
     """Nearest videos by fused-vector cosine, with per-modality contributions. 409 `not_indexed`: stored, but
     not yet in the index (try again shortly)."""
     return SimilarVideos(video_id=video.id, items=recommender.similar(video.id, k))
+
+
+@router.get("/{video_id}/frames/{index}.jpg", response_class=Response,
+            responses={**JPEG_RESPONSE, **error_responses(404, 422, codes={404: "frame_not_found"})})
+def frame_thumbnail(video_id: VideoId, index: FrameIndex, store: StoreDep) -> Response:
+    """A small JPEG of one sampled frame (stored at analysis time), as listed in the video's `frames`."""
+    jpeg = store.frame_jpeg(video_id, index)
+    if jpeg is None:
+        if not store.has(video_id):
+            raise NotFoundError("video_not_found", f"no video with id {video_id}")
+        raise NotFoundError("frame_not_found", f"video {video_id} has no sampled frame {index}")
+    # the same id and index name the same picture until a re-index, so browsers may keep it a while
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/{video_id}/same-sound", responses=error_responses(404, 422))
+def same_sound(video: KnownVideo, store: StoreDep, k: K = 20) -> SameSound:
+    """Up to `k` other videos using this video's sound (newest first), each with the time offset between the two."""
+    link, items = store.current().same_sound(video.id, k)
+    return SameSound(video_id=video.id, sound_id=link["sound_id"] if link else None,
+                     items=[SameSoundVideo(**item) for item in items])

@@ -10,6 +10,10 @@ ERROR_STATUSES = {
     ("get", "/videos/{video_id}"): {404, 422},
     ("delete", "/videos/{video_id}"): {401, 404, 422},
     ("get", "/videos/{video_id}/similar"): {404, 409, 422},
+    ("get", "/videos/{video_id}/frames/{index}.jpg"): {404, 422},
+    ("get", "/videos/{video_id}/same-sound"): {404, 422},
+    ("get", "/sounds/trending"): {422},
+    ("get", "/videos/{video_id}/moments"): {404, 422},
     ("get", "/jobs/{job_id}"): {404, 422},
     ("get", "/search"): {409, 422, 503},
     ("post", "/events"): {401, 413, 422},
@@ -17,6 +21,8 @@ ERROR_STATUSES = {
     ("get", "/users/{user_id}/profile"): {422},
     ("delete", "/users/{user_id}/history"): {401, 422},
     ("get", "/users/{user_id}/recommendations"): {422},
+    ("put", "/users/{user_id}/content-settings"): {401, 422},
+    ("get", "/users/{user_id}/content-settings"): {422},
     ("get", "/healthz"): set(),
     ("get", "/readyz"): {503},
     ("get", "/metrics"): set(),
@@ -84,10 +90,11 @@ def test_video_id_parameters_carry_the_content_hash_pattern(spec):
     patterns = {path: p["schema"].get("pattern") for (_, path), op in operations(spec)
                 for p in op.get("parameters", []) if p["name"] == "video_id"}
     assert set(patterns.values()) == {"^[0-9a-f]{64}$"}
-    assert len(patterns) == 2  # /videos/{video_id} (get, delete) and its /similar
+    assert len(patterns) == 5  # /videos/{video_id} (get, delete), /similar, /frames/{index}.jpg, /same-sound, /moments
 
 
 def test_write_operations_require_the_api_key(spec):
     secured = {key for key, op in operations(spec) if op.get("security")}
     assert secured == {("post", "/videos"), ("delete", "/videos/{video_id}"), ("post", "/events"),
-                       ("put", "/users/{user_id}/interests"), ("delete", "/users/{user_id}/history")}
+                       ("put", "/users/{user_id}/interests"), ("delete", "/users/{user_id}/history"),
+                       ("put", "/users/{user_id}/content-settings")}

@@ -10,7 +10,7 @@ def test_search_ranks_the_matching_clip_first(client, indexed):
 def test_search_items_are_ranked_with_explanations(client, indexed):
     hits = client.get("/search", params={"q": "cat running around", "k": 3}).json()["items"]
     assert [h["rank"] for h in hits] == [1, 2, 3]
-    assert all(set(h) == {"video_id", "score", "rank", "explanation"} for h in hits)
+    assert all(set(h) == {"video_id", "score", "rank", "explanation", "moment"} for h in hits)
     assert set(hits[0]["explanation"]["contributions"]) == {"text", "visual", "audio"}
 
 
@@ -29,3 +29,15 @@ def test_blank_query_is_422_empty_query(client, indexed):
     r = client.get("/search", params={"q": "   "})
     assert r.status_code == 422
     assert r.json()["error"] == {"code": "empty_query", "message": "the search query is empty"}
+
+
+def test_search_hit_carries_its_best_moment(client, indexed):
+    hit = client.get("/search", params={"q": "pasta", "k": 1}).json()["items"][0]
+    assert hit["video_id"] == indexed["pasta_recipe"]
+    assert (hit["moment"]["kind"], hit["moment"]["text"]) == ("text", "PASTA")
+
+
+def test_search_moment_has_a_time_range_and_a_thumbnail(client, indexed):
+    moment = client.get("/search", params={"q": "pasta", "k": 1}).json()["items"][0]["moment"]
+    assert 0 <= moment["start_s"] < moment["end_s"] <= 6.1
+    assert moment["thumbnail_url"] == f"/videos/{indexed['pasta_recipe']}/frames/{moment['frame_index']}.jpg"

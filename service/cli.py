@@ -257,7 +257,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from service.recommend.movielens.run import EvalConfig, evaluate_movielens, format_table
 
         cfg = EvalConfig(folds=args.folds, run_folds=min(args.run_folds or args.folds, args.folds), seed=args.seed,
-                         half_life_days=args.half_life_days, lightfm=not args.no_lightfm)
+                         half_life_days=args.half_life_days, lightfm=not args.no_lightfm,
+                         new_items=not args.skip_new_items)
         table = evaluate_movielens(Path(args.movielens), components.settings, components.text, cfg,
                                    components.settings.data_dir / "movielens", say=_say)
         print(format_table(table, cfg))

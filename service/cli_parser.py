@@ -115,6 +115,7 @@ def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
     ev.add_argument("--half-life-days", type=float, default=365.0,
                     help="MovieLens: half-life of the popularity counters (the data spans decades)")
     ev.add_argument("--no-lightfm", action="store_true", help="MovieLens: skip the LightFM baseline")
+    ev.add_argument("--skip-new-items", action="store_true", help="MovieLens: only the new-user scenarios")
     ev.add_argument("--db", help=argparse.SUPPRESS)
     ev.set_defaults(func=commands["evaluate"])
 

@@ -32,14 +32,14 @@ SIGNALS = ("content", "prior", "collaborative", "interests", "negative")
 STAGES = ("cold", "stated", "early", "warm")  # nothing known; only stated interests; 1-4 videos; 5 or more
 WARM_AFTER = 5
 CONTENT_TOP = 5  # content: mean of this many best cosines to the engaged videos
-INTEREST_SEEDS = 20  # stated interests seed the collaborative signal with this many best-matching videos
+INTEREST_SEEDS = 100  # stated interests seed the collaborative signal with this many best-matching videos
 INTEREST_SHARPNESS = 4.0  # seed weight = cosine ** this (the closest matches dominate)
 RATE_PRIOR = (1.0, 20.0)  # engagement rate smoothed as (engaged + a) / (exposures + b)
 
 # Defaults for a store without enough events to fit (see the README's table of how they were chosen).
 DEFAULT_BLEND: dict[str, dict[str, float]] = {
     "cold": {"content": 0.0, "prior": 1.0, "collaborative": 0.0, "interests": 0.0, "negative": 0.0},
-    "stated": {"content": 0.0, "prior": 1.0, "collaborative": 1.0, "interests": 1.0, "negative": 0.0},
+    "stated": {"content": 0.0, "prior": 1.0, "collaborative": 1.0, "interests": 0.5, "negative": 0.0},
     "early": {"content": 0.25, "prior": 1.0, "collaborative": 1.0, "interests": 0.25, "negative": 0.25},
     "warm": {"content": 0.5, "prior": 0.5, "collaborative": 1.0, "interests": 0.25, "negative": 0.25},
 }

@@ -28,6 +28,7 @@ from service.recommend.movielens.protocol import (
 )
 from service.recommend.movielens.replay import Replay, events_of
 from service.storage import Store
+from service.storage.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
 EXPLORATION_SHARES = (0.1, 0.2)  # exploration slots measured for their cost
@@ -44,6 +45,7 @@ class EvalConfig:
     new_item_share: float = 0.2
     half_life_days: float = 365.0  # of the popularity counters: MovieLens spans 22 years
     lightfm: bool = True
+    new_items: bool = True
 
 
 @dataclass
@@ -78,7 +80,7 @@ def variants(settings: Settings, cfg: EvalConfig) -> dict[str, Settings]:
 def build_base_store(data: MovieLens, text, settings: Settings, work_dir: Path) -> tuple[Path, np.ndarray]:
     """Every movie as a text-only record in a store without events; returns the movies' text vectors. The store
     is kept (with the vectors beside it) and reused while the movies and the text model are the same."""
-    key = hashlib.sha256(json.dumps([data.movie_ids, data.titles, data.genres, text.model,
+    key = hashlib.sha256(json.dumps([data.movie_ids, data.titles, data.genres, text.model, len(MIGRATIONS),
                                      settings.fusion_temperature]).encode()).hexdigest()[:16]
     path = work_dir / f"movielens-{key}.db"
     vectors_path = path.with_suffix(".npy")
@@ -178,7 +180,8 @@ def evaluate_movielens(folder: Path, settings: Settings, text, cfg: EvalConfig, 
     base_db, vectors = build_base_store(data, text, settings, work_dir)
     say(f"{len(data.movie_ids)} movies, {len(data.ratings)} ratings, {len(set(data.users.tolist()))} users; "
         f"catalogue built in {time.perf_counter() - started:.0f} s")
-    run_new_items(data, cfg, settings, text, base_db, vectors, table, say)
+    if cfg.new_items:
+        run_new_items(data, cfg, settings, text, base_db, vectors, table, say)
     run_new_users(data, cfg, settings, text, base_db, vectors, table, say)
     return table
 

@@ -35,6 +35,7 @@ CONTENT_TOP = 5  # content: mean of this many best cosines to the engaged videos
 INTEREST_SEEDS = 100  # stated interests seed the collaborative signal with this many best-matching videos
 INTEREST_SHARPNESS = 4.0  # seed weight = cosine ** this (the closest matches dominate)
 RATE_PRIOR = (1.0, 20.0)  # engagement rate smoothed as (engaged + a) / (exposures + b)
+PRIOR_EVIDENCE = 50.0  # the prior's part is scaled by E / (E + this), E = the candidates' engagements in total
 
 # Defaults for a store without enough events to fit (see the README's table of how they were chosen).
 DEFAULT_BLEND: dict[str, dict[str, float]] = {
@@ -150,9 +151,15 @@ class HybridScorer:
             w = self.weights.get(name, 0.0)
             if w == 0.0:
                 continue
-            parts[name] = w * standardise(values)
+            parts[name] = w * standardise(values) * (self._evidence(rows) if name == "prior" else 1.0)
             total += parts[name]
         return total, parts
+
+    def _evidence(self, rows: np.ndarray) -> float:
+        """How much the popularity prior can be trusted here: a catalogue with a handful of engagements says
+        little about which videos are good, so its prior does not outweigh what the user asked for."""
+        engaged = float(self.cat.cols.engaged[rows].sum())
+        return engaged / (engaged + PRIOR_EVIDENCE)
 
 
 def standardise(values: np.ndarray) -> np.ndarray:

@@ -38,6 +38,17 @@ class ReelsenseError(Exception):
         """The body of `{"error": ...}` in HTTP answers and in the CLI's JSON output."""
         return {"code": self.code, "message": self.message, **self.details}
 
+    def __reduce__(self):
+        """Pickle by state, whatever the subclass's constructor takes (errors cross process pools)."""
+        return _restore_error, (type(self), self.args, self.__dict__)
+
+
+def _restore_error(cls: type[ReelsenseError], args: tuple, state: dict[str, Any]) -> ReelsenseError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class MediaError(ReelsenseError):
     """A file we cannot or will not decode."""
@@ -54,6 +65,7 @@ class MediaError(ReelsenseError):
         "too_long": 422,
         "resolution_too_high": 422,
         "unreadable": 422,
+        "decoder_crashed": 422,  # batch runs: the worker process decoding the file died (pipeline/runner.py)
     }
 
 

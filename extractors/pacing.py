@@ -42,6 +42,7 @@ class PacingInput:
     faces_per_frame: list[int] = field(default_factory=list)
     onscreen: list[tuple[str, float]] = field(default_factory=list)  # (line, first time seen)
     audio: dict[str, Any] = field(default_factory=dict)  # the audio modality's stats (beats, opening, tempo)
+    face_times: list[float] | None = None  # times of the frames `faces_per_frame` counted (None: frame_times)
 
 
 def cut_times(shot_starts: list[float]) -> list[float]:
@@ -96,7 +97,8 @@ def opening_motion(x: PacingInput, window_s: float = HOOK_S) -> float | None:
 def hook_stats(x: PacingInput, window_s: float = HOOK_S) -> dict[str, Any]:
     """The first `window_s` seconds: cuts, motion, faces, on-screen text, and the audio's loudness and onsets."""
     cuts = [c for c in cut_times(x.shot_starts) if c < window_s]
-    faces = [n for t, n in zip(x.frame_times, x.faces_per_frame, strict=False) if t < window_s]
+    face_times = x.frame_times if x.face_times is None else x.face_times
+    faces = [n for t, n in zip(face_times, x.faces_per_frame, strict=False) if t < window_s]
     motion = opening_motion(x, window_s)
     audio_opening = x.audio.get("opening") or {}
     return {

@@ -57,17 +57,24 @@ def cmd_embed(args: argparse.Namespace) -> int:
     if not files:
         raise CommandError("no_videos", f"no video files under {root}")
     components = _components(args)
-    with components.store() as store, tqdm(total=len(files), desc="embedding", unit="video", file=sys.stderr,
-                                           disable=args.quiet) as bar:
-        report = embed_folder(components.analyzer, store, files, progress=bar.update,
-                              on_failure=lambda f: tqdm.write(f"FAILED {f.path}: [{f.code}] {f.message}",
-                                                              file=sys.stderr))
-        records = store.records(report.stored_ids(store))
+    pool = components.media_pool()  # the workers start while the models load
+    try:
+        with components.store() as store, tqdm(total=len(files), desc="embedding", unit="video", file=sys.stderr,
+                                               disable=args.quiet) as bar:
+            report = embed_folder(components.analyzer, store, files, progress=bar.update, pool=pool,
+                                  on_failure=lambda f: tqdm.write(f"FAILED {f.path}: [{f.code}] {f.message}",
+                                                                  file=sys.stderr))
+            records = store.records(report.stored_ids(store))
+    finally:
+        if pool is not None:
+            pool.close()
     if args.show:
         for r in records:
             print(_summary_lines(r))
     if args.out:
         write_parquet(records, Path(args.out))
+    if args.timings:
+        Path(args.timings).write_text(json.dumps({"embedded": report.embedded, "stage_seconds": report.stage_seconds}))
     _say(f"{len(files)} files: {report.embedded} embedded, {report.skipped} already stored, "
          f"{len(report.failures)} failed" + (f"; wrote {len(records)} rows to {args.out}" if args.out else "")
          + f"; store {components.settings.database}")

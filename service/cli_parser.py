@@ -24,6 +24,7 @@ def _media_commands(sub, commands: dict[str, Callable]) -> None:
     embed.add_argument("--db", help=DB_HELP)
     embed.add_argument("--show", action="store_true", help="print each video's top tags and modality weights")
     embed.add_argument("--quiet", action="store_true", help="no progress bar")
+    embed.add_argument("--timings", metavar="FILE", help="write the seconds each stage took (JSON) to FILE")
     embed.set_defaults(func=commands["embed"])
 
     imp = sub.add_parser("import", help="load `embed --out` Parquet (a file or a folder of shards) into the store")

@@ -8,6 +8,7 @@ rather than reaching into the flat field list.
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +86,11 @@ class Settings(BaseSettings):
     shot_detection: bool = True  # check every decoded frame (tiny) for hard cuts; adds a frame per unsampled shot
     shot_threshold: Share = 0.12  # mean absolute picture change (0..1) that counts as a cut
     max_shot_frames: Annotated[int, Field(ge=0)] = 16
+    # Which frames are decoded (bench/shot_accuracy.py measures each): "reference" skips frames no other frame
+    # is predicted from (except near sample times), about half an x264 stream, and finds the same cuts as
+    # "full"; "fast" decodes keyframes and the frames on the way to sample times, and finds cuts only where the
+    # encoder put a keyframe (it missed 12 of 21 in the bundled clips, whose cuts come every 0.5-2 s).
+    decode_mode: Literal["reference", "full", "fast"] = "reference"
     # A small JPEG of every sampled frame is stored with the video (served at /videos/{id}/frames/{i}.jpg).
     thumbnail_max_side: Annotated[int, Field(ge=0, le=1024)] = 160  # pixels on the long side; 0: no thumbnails
     thumbnail_quality: Annotated[int, Field(ge=1, le=100)] = 70  # JPEG quality
@@ -103,17 +109,25 @@ class Settings(BaseSettings):
     clip_strict: bool = False  # True: missing CLIP weights are an error instead of a warning
     clip_allow_download: bool = False  # True: a pretrained tag not in the local cache may be fetched from the hub
     device: Annotated[str, Field(pattern=r"^(auto|cpu|cuda(:\d+)?)$")] = "auto"  # where CLIP and the text encoder run
-    # Batch embedding: files prepared (decoded, OCR, audio, text) ahead of CLIP inference. More did not help on a
-    # 16-core GPU machine, where serialised OCR is the bottleneck (see bench/embed_throughput.py).
+    # Batch embedding (`reelsense embed`): decoding, frame statistics, OCR and audio run in this many worker
+    # processes (0: one per core; 1: no pool, `prepare_workers` threads prepare files ahead in this process),
+    # while this process runs the text encoder and CLIP on batches of frames from several videos.
+    media_processes: Annotated[int, Field(ge=0)] = 0
     prepare_workers: PositiveInt = 2
+    # NVDEC decoding on the GPU through PyNvVideoCodec (`pip install reelsense[gpu]`): "auto" uses it when CUDA
+    # and the package are there; PyAV decodes whatever NVDEC refuses. "off": always PyAV; "on": an error if absent.
+    gpu_decode: Literal["auto", "on", "off"] = "auto"
     torch_threads: Annotated[int, Field(ge=0)] = 0  # 0: leave torch's default
-    clip_batch_size: PositiveInt = 16
+    clip_batch_size: PositiveInt = 64  # frames per CLIP forward pass, taken from several videos
+    # "auto": fp16 on CUDA, bf16 on CPUs with native bf16 (AMX/AVX-512 BF16), else fp32 (same space either way).
+    clip_precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     clip_zero_shot: bool = True  # zero-shot taxonomy and scene tags (only when CLIP weights are loaded)
     clip_tag_min_score: Share = 0.12  # mean class probability a zero-shot tag needs
 
-    # On-screen text (rapidocr, models in its wheel): about a second per frame read on a CPU.
+    # On-screen text (rapidocr, models in its wheel): about one frame per shot, only frames that pass a cheap
+    # text-presence gate; 0.1-0.2 s per frame read on a CPU.
     ocr_enabled: bool = True
-    ocr_max_frames: Annotated[int, Field(ge=0)] = 3
+    ocr_max_frames: Annotated[int, Field(ge=0)] = 8
     ocr_min_score: Share = 0.6
 
     # Fusion: softmax temperature over modality confidences.
@@ -195,6 +209,8 @@ class Settings(BaseSettings):
 
     # Librosa's JIT cache, so compilation happens once per machine, not per process.
     numba_cache_dir: Path | None = None  # default: data_dir / "numba_cache"
+    # Computed values kept between runs (CLIP text vectors of the zero-shot prompts, per model).
+    cache_dir: Path | None = None  # default: data_dir / "cache"
 
     @field_validator("exposure_stages")
     @classmethod
@@ -222,8 +238,17 @@ class Settings(BaseSettings):
         return "cuda" if torch.cuda.is_available() else "cpu"
 
     @property
+    def media_process_count(self) -> int:
+        """Worker processes for batch decoding and CPU extraction (`media_processes`, 0 resolved to the cores)."""
+        return self.media_processes or max(1, len(os.sched_getaffinity(0)))
+
+    @property
     def numba_cache(self) -> Path:
         return self.numba_cache_dir or self.data_dir / "numba_cache"
+
+    @property
+    def cache(self) -> Path:
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def database(self) -> Path:
@@ -265,6 +290,7 @@ class Settings(BaseSettings):
             detect_shots=self.shot_detection,
             shot_threshold=self.shot_threshold,
             max_shot_frames=self.max_shot_frames,
+            decode_mode=self.decode_mode,
         )
 
     @property

@@ -6,27 +6,43 @@ store never loads a model, and one that needs the text encoder twice loads it on
 """
 from __future__ import annotations
 
+import logging
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from service.config import Settings
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from extractors.audio import AudioExtractor
+    from extractors.media.nvdec import NvdecDecoder
     from extractors.text import TextExtractor
-    from extractors.visual import VisualExtractor
+    from extractors.visual import ClipSpec, VisualExtractor
+    from extractors.visual.frames import FrameAnalyzer
     from service.api.workers import WorkerPool
     from service.moments import MomentSearch
     from service.pipeline import Analyzer
+    from service.pipeline.pool import MediaPool
+    from service.pipeline.stages import MediaStage
     from service.recommend import Recommender
     from service.storage import Store
 
 
 class Components:
-    """Builds and caches the components of one process."""
+    """Builds and caches the components of one process. `process_threads` > 0 caps the threads of every library
+    (decoder, OCR, OpenCV, torch) in this process: a batch's worker processes each get their share of the cores."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, process_threads: int = 0):
         self.settings = settings
+        self.process_threads = process_threads
+        self._pooled = False  # media_pool() was called: the CPU stage of batches runs in its workers
+        if process_threads > 0:
+            import cv2
+            from threadpoolctl import threadpool_limits
+
+            cv2.setNumThreads(process_threads)
+            threadpool_limits(process_threads)  # BLAS (numpy, librosa) and OpenMP pools already loaded
 
     @cached_property
     def text(self) -> TextExtractor:
@@ -37,14 +53,68 @@ class Components:
         return TextExtractor(s.text_model, topics_dir=s.topics_dir, device=s.torch_device)
 
     @cached_property
+    def frame_analyzer(self) -> FrameAnalyzer:
+        """Frame statistics, OCR and the sensitive-content flag: the visual work without CLIP (shared by `visual`
+        and `media_stage`)."""
+        from extractors.visual.frames import FrameAnalyzer
+
+        o = self.settings.visual
+        return FrameAnalyzer(o.ocr, o.ocr_max_frames, o.ocr_min_score, self.process_threads, o.safety)
+
+    @cached_property
     def visual(self) -> VisualExtractor:
         """CLIP (or the weight-free fallback) with frame statistics and OCR, for analysing videos."""
-        from extractors.visual import ClipSpec, VisualExtractor
+        from extractors.visual import VisualExtractor
 
         s = self.settings
         self._configure_torch()
-        spec = ClipSpec(s.clip_model, s.clip_pretrained, s.clip_allow_download, s.torch_device)
-        return VisualExtractor(spec, strict=s.clip_strict, options=s.visual)
+        return VisualExtractor(self._clip_spec(), strict=s.clip_strict, options=s.visual, frames=self.frame_analyzer,
+                               cache_dir=s.cache)
+
+    def _clip_spec(self) -> ClipSpec:
+        from extractors.visual import ClipSpec
+        from extractors.visual.clip import resolve_precision
+
+        s = self.settings
+        device = s.torch_device
+        return ClipSpec(s.clip_model, s.clip_pretrained, s.clip_allow_download, device,
+                        resolve_precision(s.clip_precision, device))
+
+    @cached_property
+    def media_stage(self) -> MediaStage:
+        """The CPU stage of one file (decode, frame statistics, OCR, audio, thumbnails, prints, the sensitive-content
+        flag), as a pool worker runs it."""
+        from dataclasses import replace
+
+        from service.pipeline.stages import MediaStage
+
+        s = self.settings
+        sampling = replace(s.sampling, decoder_threads=self.process_threads)
+        return MediaStage(s.media_limits, sampling, self.frame_analyzer, self.audio, s.thumbnails)
+
+    def media_pool(self) -> MediaPool | None:
+        """Worker processes for a batch's CPU stage, started now so they load while this process loads its
+        models (None when `media_processes` resolves to 1); the caller closes it."""
+        from service.pipeline.pool import MediaPool
+
+        processes = self.settings.media_process_count
+        if processes <= 1:
+            return None
+        self._pooled = True  # the analyzer built after this leaves librosa to the workers (see `analyzer`)
+        return MediaPool(self.settings, processes).warm()
+
+    @cached_property
+    def gpu_decoder(self) -> NvdecDecoder | None:
+        """NVDEC through PyNvVideoCodec when `gpu_decode` allows and CUDA and the package are present, else None."""
+        from extractors.media.nvdec import NvdecDecoder, nvdec_status
+
+        s = self.settings
+        use, reason = nvdec_status(s.gpu_decode, s.torch_device)
+        log.info("video decoding: %s", reason if use else f"PyAV ({reason})")
+        if not use:
+            return None
+        gpu = int(s.torch_device.partition(":")[2] or 0)
+        return NvdecDecoder(s.media_limits, s.sampling, gpu_id=gpu)
 
     @cached_property
     def query_visual(self) -> VisualExtractor | None:
@@ -58,12 +128,11 @@ class Components:
         else:
             from dataclasses import replace
 
-            from extractors.visual import ClipSpec, VisualExtractor
+            from extractors.visual import VisualExtractor
 
             s = self.settings
-            spec = ClipSpec(s.clip_model, s.clip_pretrained, s.clip_allow_download, s.torch_device)
             options = replace(s.visual, ocr=False, safety=replace(s.visual.safety, enabled=False))
-            visual = VisualExtractor(spec, strict=s.clip_strict, options=options)
+            visual = VisualExtractor(self._clip_spec(), strict=s.clip_strict, options=options)
         return visual if visual.clip is not None else None
 
     @cached_property
@@ -76,9 +145,19 @@ class Components:
 
     @cached_property
     def analyzer(self) -> Analyzer:
+        """The pipeline; its batches run the CPU stage in `media_processes` workers and CLIP here."""
         from service.pipeline import Analyzer
+        from service.pipeline.analyzer import BatchOptions
 
-        return Analyzer(self.settings, text=self.text, visual=self.visual, audio=self.audio)
+        s = self.settings
+        processes = s.media_process_count
+        batch = BatchOptions(processes, max(s.prepare_workers, 2 * processes if processes > 1 else 0),
+                             s.clip_batch_size, self.gpu_decoder)
+        if self._pooled:  # the workers run librosa: no JIT warm-up here (a stray `prepare` warms up lazily)
+            from extractors.audio import AudioExtractor
+
+            return Analyzer(s, text=self.text, visual=self.visual, audio=AudioExtractor(warm_up=False), batch=batch)
+        return Analyzer(s, text=self.text, visual=self.visual, audio=self.audio, media=self.media_stage, batch=batch)
 
     def store(self) -> Store:
         """A new connection to the configured store (one per thread; the caller closes it)."""
@@ -110,7 +189,14 @@ class Components:
         return WorkerPool(s, s.workers, s.job_timeout_s, s.worker_max_jobs, s.worker_memory_mb)
 
     def _configure_torch(self) -> None:
-        if self.settings.torch_threads > 0:
+        """Threads for torch: the setting; else this worker's share; else, when batches run the CPU stage in a
+        pool and CLIP runs on the CPU, a quarter of the cores (at least one): more threads than cores made
+        torch's spinning threads burn the CPU the workers needed (+45% CPU time on the 2-core bench machine)."""
+        s = self.settings
+        threads = s.torch_threads or self.process_threads
+        if not threads and s.media_process_count > 1 and s.torch_device == "cpu":
+            threads = max(1, s.media_process_count // 4)
+        if threads > 0:
             import torch
 
-            torch.set_num_threads(self.settings.torch_threads)
+            torch.set_num_threads(threads)

@@ -2,7 +2,8 @@
 
 `probe` checks a file without decoding it; `decode` returns `DecodedMedia`: sampled RGB frames with their
 timestamps, shot starts and motion, and mono float32 audio. Modules: `containers` (the accepted container
-signatures, shared with upload sniffing), `probing`, `sampling` (which frames), `shots`, `decoding`, `types`.
+signatures, shared with upload sniffing), `probing`, `sampling` (which frames), `plan` (which packets the
+"fast" mode decodes), `shots`, `decoding`, `nvdec` (optional GPU decoding), `types`.
 """
 from extractors.errors import MediaError
 from extractors.media.decoding import decode

@@ -6,14 +6,21 @@ short shots are not missed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from extractors.media.shots import TINY_SIDE, ShotDetector
+from extractors.media.plan import SamplePlan
+from extractors.media.shots import MOTION_GAP_S, TINY_SIDE, ShotDetector
 from extractors.media.types import MediaInfo, SamplingOptions
 
 TimedFrame = tuple[float, np.ndarray]  # (seconds, RGB uint8 frame)
+Scaler = Callable[[Any], np.ndarray]  # a decoded frame -> RGB uint8 array of one fixed size
+GAP_FRAMES = 8  # decoded frames further apart than this many frame periods follow a stretch the plan skipped
+# (skipping non-reference frames alone leaves at most a run of B-frames, 3 with x264's defaults)
 
 
 def sample_times(duration_s: float, options: SamplingOptions) -> list[float]:
@@ -56,17 +63,28 @@ class FrameScaler:
 
 class FramePicker:
     """Fed every decoded video frame in stream order; keeps the timed samples and the shot frames.
+    A frame is anything with `time` and `rotation` that the `scalers` (to sample size, to TINY_SIDE square
+    RGB arrays) accept: PyAV frames by default, GPU frames in nvdec.py.
+    A decode `plan` (fast mode) replaces the sample times with the frames it chose and names the keyframes
+    that may start a shot after a stretch that was not decoded.
 
     `info.rotation` is set from the first frame (the display matrix travels with frames, not the stream)."""
 
-    def __init__(self, info: MediaInfo, options: SamplingOptions):
+    def __init__(self, info: MediaInfo, options: SamplingOptions, plan: SamplePlan | None = None,
+                 scalers: tuple[Scaler, Scaler] | None = None):
         self.info, self.options = info, options
-        self.targets = sample_times(info.duration_s, options)
+        self.targets = plan.pick_times if plan is not None else sample_times(info.duration_s, options)
         self.next_target = 0
         self.half_period = half_period(info)
-        self.to_sample = FrameScaler(*scaled_size(info.width, info.height, options.frame_max_side))
-        self.to_tiny = FrameScaler(TINY_SIDE, TINY_SIDE)
-        self.shots = ShotDetector(threshold=options.shot_threshold) if options.detect_shots else None
+        self.to_sample, self.to_tiny = scalers or (
+            FrameScaler(*scaled_size(info.width, info.height, options.frame_max_side)),
+            FrameScaler(TINY_SIDE, TINY_SIDE),
+        )
+        self.shots = None
+        if options.detect_shots:
+            gap_cuts = plan.cut_keyframes if plan is not None else None
+            self.shots = ShotDetector(threshold=options.shot_threshold, gap_cuts=gap_cuts,
+                                      max_step_s=max(MOTION_GAP_S, GAP_FRAMES / info.fps if info.fps > 0 else 0))
         self.picked: list[TimedFrame] = []  # first frame at or after each target
         self.extra: list[TimedFrame] = []  # first frames of shots no timed sample fell in
         self.shot_candidate: TimedFrame | None = None  # first frame of the current shot
@@ -90,6 +108,12 @@ class FramePicker:
             self.shot_sampled = True
             while self.next_target < len(self.targets) and self.targets[self.next_target] <= t + self.half_period:
                 self.next_target += 1
+
+    def wants_every_frame_from(self) -> float:
+        """Frames shown from this time on may be the next sample: decode them all, reference or not."""
+        if self.next_target < len(self.targets):
+            return self.targets[self.next_target] - self.half_period
+        return float("inf")
 
     def finish(self) -> list[TimedFrame]:
         """The kept frames in time order (call once, after the last frame)."""

@@ -30,6 +30,11 @@ class SamplingOptions:
     detect_shots: bool = True  # look at every decoded frame (tiny) for hard cuts and motion
     shot_threshold: float = 0.12  # mean absolute change (0..1) between frames that counts as a cut
     max_shot_frames: int = 16  # at most this many extra frames for shots no timed sample falls in
+    # "reference" (default): skip frames no other frame predicts from (non-reference B-frames), about half of
+    # an x264 stream, with the same cuts found (bench/shot_accuracy.py); "full": every frame; "fast": keyframes
+    # and the frames on the way to sample times (plan.py), exact cuts only where the encoder keyed them.
+    decode_mode: str = "reference"
+    decoder_threads: int = 0  # FFmpeg decoder threads per file; 0: FFmpeg's choice (one per core)
 
 
 DEFAULT_LIMITS = MediaLimits()

@@ -17,16 +17,11 @@ from extractors.base import ModalityFeatures, QueryCache, Tag, VideoMeta, l2_nor
 from extractors.errors import ModelUnavailableError
 from extractors.prototypes import PrototypeClassifier
 from extractors.visual.clip import DEFAULT_CLIP, ClipSpec, LoadedClip, embed_images, embed_texts, load_clip
-from extractors.visual.frame_stats import (
-    STATS_VERSION,
-    VECTOR_DIM,
-    FaceCounter,
-    FrameStats,
-    compute_frame_stats,
-    stats_tags,
-)
-from extractors.visual.ocr import OcrReader, OnScreenText
-from extractors.visual.safety import SafetyChecker, SafetyOptions, SafetyReport
+from extractors.visual.frame_stats import STATS_VERSION, VECTOR_DIM, FrameStats, compute_frame_stats, stats_tags
+from extractors.visual.frames import FrameAnalyzer
+from extractors.visual.ocr import OnScreenText
+from extractors.visual.safety import SafetyOptions, SafetyReport
+from extractors.visual.text_cache import CachedTextEmbed, weights_key
 from extractors.visual.zero_shot import zero_shot_classifiers
 
 if TYPE_CHECKING:
@@ -46,8 +41,9 @@ class VisualOptions:
     taxonomy_tags: int = 3
     scene_tags: int = 2
     ocr: bool = True
-    ocr_max_frames: int = 3
+    ocr_max_frames: int = 8  # about one frame per shot (only frames that pass the text-presence gate are read)
     ocr_min_score: float = 0.6
+    ocr_threads: int = 0  # ONNX Runtime threads for OCR; 0: every core
     safety: SafetyOptions = field(default_factory=SafetyOptions)  # the sensitive-content check (NudeNet, an extra)
 
 
@@ -69,14 +65,19 @@ def distinctive_pool(vectors: np.ndarray, temperature: float = 0.05) -> np.ndarr
 
 
 class VisualExtractor:
-    """The visual modality; follows `extractors.base.Extractor`. The weight-free parts (`frame_stats`,
-    `read_text`) run in the pipeline's prepare stage, CLIP (`extract_frames`) in its finish stage."""
+    """The visual modality; follows `extractors.base.Extractor`. The weight-free parts (`frames`: a
+    FrameAnalyzer, shared with the pipeline's prepare stage) run beside decoding, CLIP (`extract_frames`)
+    in the finish stage."""
 
     name = "visual"
 
-    def __init__(self, spec: ClipSpec = DEFAULT_CLIP, strict: bool = False, options: VisualOptions | None = None):
+    def __init__(self, spec: ClipSpec = DEFAULT_CLIP, strict: bool = False, options: VisualOptions | None = None,
+                 frames: FrameAnalyzer | None = None, cache_dir: Path | None = None):
         self.spec = spec
+        self.cache_dir = cache_dir  # where the zero-shot prompts' text vectors are kept (text_cache.py)
         self.options = options or VisualOptions()
+        o = self.options
+        self.frames = frames or FrameAnalyzer(o.ocr, o.ocr_max_frames, o.ocr_min_score, o.ocr_threads, o.safety)
         self.unavailable_reason: str | None = None
         self.clip: LoadedClip | None = None
         try:
@@ -92,9 +93,6 @@ class VisualExtractor:
             )
         self.dim = self.clip.dim if self.clip else VECTOR_DIM
         self.model = f"{Path(spec.model).stem}/{Path(spec.pretrained).name}" if self.clip else NO_CLIP_MODEL
-        self.faces = FaceCounter()
-        self.ocr = OcrReader(self.options.ocr_min_score) if self.options.ocr else None
-        self.safety = SafetyChecker(self.options.safety)
         self._zero_shot: dict[str, PrototypeClassifier] | None = None
         self._zero_shot_lock = threading.Lock()
         self._queries = QueryCache()  # CLIP text vectors of recent single queries
@@ -103,19 +101,15 @@ class VisualExtractor:
 
     def frame_stats(self, media: DecodedMedia) -> FrameStats:
         """Statistics of a DecodedMedia's frames, with the decoder's shot and motion measurements."""
-        return compute_frame_stats(
-            media.frames, media.frame_times, media.info.duration_s, media.shot_starts, media.motion_per_s, self.faces
-        )
+        return self.frames.frame_stats(media)
 
     def read_text(self, media: DecodedMedia) -> OnScreenText | None:
-        """On-screen text from a few frames; None when OCR is switched off."""
-        if self.ocr is None:
-            return None
-        return self.ocr.read(media.frames, media.frame_times, media.shot_starts, self.options.ocr_max_frames)
+        """On-screen text from about one frame per shot; None when OCR is switched off."""
+        return self.frames.read_text(media)
 
     def check_safety(self, media: DecodedMedia) -> SafetyReport:
         """The sensitive-content flag from sampled frames ("unavailable" without the detector)."""
-        return self.safety.check(media.frames, media.frame_times)
+        return self.frames.check_safety(media)
 
     # --- CLIP ---
 
@@ -139,7 +133,9 @@ class VisualExtractor:
         """Per class group ("taxonomy", "scene"), prototypes from CLIP's text tower. Built once."""
         with self._zero_shot_lock:
             if self._zero_shot is None:
-                self._zero_shot = zero_shot_classifiers(self.embed_text, self.clip.logit_scale)
+                key = weights_key(self.spec.model, self.clip.weights, self.spec.precision)
+                embed = CachedTextEmbed(self.embed_text, self.cache_dir, key)
+                self._zero_shot = zero_shot_classifiers(embed, self.clip.logit_scale)
             return self._zero_shot
 
     def zero_shot(self, frame_vectors: np.ndarray) -> dict[str, list[tuple[str, float]]]:
@@ -162,7 +158,7 @@ class VisualExtractor:
         if media is None:
             return ModalityFeatures.absent(self.name, self.dim, self.model, "no frames")
         return self.analyze(media.frames, media.frame_times, self.frame_stats(media), self.read_text(media),
-                            self.check_safety(media)).features
+                            safety=self.check_safety(media)).features
 
     def extract_frames(
         self,
@@ -180,13 +176,15 @@ class VisualExtractor:
         times: list[float] | None = None,
         stats: FrameStats | None = None,
         onscreen: OnScreenText | None = None,
+        frame_vectors: np.ndarray | None = None,
         safety: SafetyReport | None = None,
     ) -> VisualAnalysis:
-        """`extract_frames`, plus the per-frame CLIP vectors; `safety` (from `check_safety`) adds the flag."""
+        """`extract_frames`, plus the per-frame CLIP vectors (`frame_vectors`: already embedded, e.g. in a batch
+        across videos; computed here when None); `safety` (from `check_safety`) adds the flag."""
         times = list(times) if times is not None else [float(i) for i in range(len(frames))]
         if not frames:
             return VisualAnalysis(ModalityFeatures.absent(self.name, self.dim, self.model, "no frames"))
-        stats = stats or compute_frame_stats(frames, times, faces=self.faces)
+        stats = stats or compute_frame_stats(frames, times, faces=self.frames.faces)
         # Black or blank frames carry little: scale confidence by how much the picture varies.
         detail = min(float(np.mean([f.std() for f in frames])) / 64.0, 1.0)
         signal = float(np.clip(detail * (0.3 + 0.7 * min(stats.brightness * 4, 1.0)), 0.0, 1.0))
@@ -200,13 +198,13 @@ class VisualExtractor:
         if safety is not None:
             info["safety"] = safety.to_dict()
             tags += safety.tags()
-        frame_vectors = None
         if self.clip is None:
+            frame_vectors = None
             vector = stats.vector()
             confidence = 0.4 * signal  # a colour/motion summary says far less than CLIP would
             info["embedding"] = "frame statistics (no CLIP weights)"
         else:
-            frame_vectors = self.embed_frames(frames)
+            frame_vectors = self.embed_frames(frames) if frame_vectors is None else frame_vectors
             mean = l2_normalize(frame_vectors.mean(axis=0))
             vector = l2_normalize(mean + distinctive_pool(frame_vectors))
             confidence = signal

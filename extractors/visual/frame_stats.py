@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from extractors.base import Tag
+from extractors.visual.ocr import pick_frames
 
 STATS_VERSION = "framestats-v1"
 # Basic colour terms a person would use; the order fixes the vector layout.
@@ -40,6 +41,7 @@ class FrameStats:
     shots: int
     cuts_per_s: float
     faces_per_frame: list[int] = field(default_factory=list)
+    face_times: list[float] = field(default_factory=list)  # the time of each frame `faces_per_frame` counted
 
     @property
     def dominant_colours(self) -> list[tuple[str, float]]:
@@ -163,8 +165,12 @@ def compute_frame_stats(
     shot_starts: list[float] | None = None,
     motion_per_s: float | None = None,
     faces: FaceCounter | None = None,
+    face_frames: int | None = None,
+    face_opening_s: float = 0.0,
 ) -> FrameStats:
-    """Statistics over RGB uint8 frames; shot starts and motion come from the decoder when it measured them."""
+    """Statistics over RGB uint8 frames; shot starts and motion come from the decoder when it measured them.
+    Faces are counted on every frame, or on `face_frames` of them (one per shot first, as OCR picks them) plus
+    every frame before `face_opening_s` (the opening, which the hook statistics look at)."""
     times = times if times is not None else [float(i) for i in range(len(frames))]
     shot_starts = shot_starts or []
     if not frames:
@@ -178,6 +184,8 @@ def compute_frame_stats(
     duration = duration_s if duration_s > 0 else (times[-1] - times[0] if len(times) > 1 else 0.0)
     motion = motion_per_s if motion_per_s is not None else sampled_motion(frames, times, shot_starts)
     counter = faces or FaceCounter()
+    face_indices = range(len(frames)) if face_frames is None else sorted(
+        {*pick_frames(times, shot_starts, face_frames), *(i for i, t in enumerate(times) if t < face_opening_s)})
     return FrameStats(
         frames=len(frames),
         brightness=float(luma.mean()),
@@ -188,7 +196,8 @@ def compute_frame_stats(
         motion=float(motion),
         shots=shots,
         cuts_per_s=(shots - 1) / duration if duration > 0 else 0.0,
-        faces_per_frame=[counter.count(f) for f in frames],
+        faces_per_frame=[counter.count(frames[i]) for i in face_indices],
+        face_times=[float(times[i]) for i in face_indices],
     )
 
 

@@ -1,36 +1,41 @@
 """analyze(file, meta) -> VideoRecord: media -> extractors -> fusion.
 
-The work is split in two so a batch can overlap them: `prepare` (hash, decode, frame statistics,
-on-screen text, audio, text: all outside the CLIP model) runs ahead in a small thread pool while
-`finish` (CLIP inference, fusion) runs for the current file. Models are loaded once per `Analyzer`.
+The work is split in two so a batch can overlap them: `prepare` (the CPU stage of stages.py — decode,
+frame statistics, on-screen text, audio, thumbnails, sound and picture prints, the sensitive-content flag —
+then text) runs ahead, in worker processes for a batch, while `finish` (CLIP inference, hook and pacing
+statistics, moments, fusion) runs for files already prepared. Models are loaded once per `Analyzer`.
 """
 from __future__ import annotations
 
 import json
 import logging
 import time
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from extractors.audio import AudioExtractor
-from extractors.audio.fingerprint import SoundPrint, fingerprint
+from extractors.audio.fingerprint import SoundPrint
 from extractors.base import ModalityFeatures, VideoMeta
-from extractors.media import DecodedMedia, MediaError, decode
+from extractors.media import DecodedMedia, MediaError
 from extractors.pacing import PacingInput, describe_pacing
 from extractors.text import TextExtractor
 from extractors.visual import SafetyReport, VisualAnalysis, VisualExtractor
 from extractors.visual.frame_stats import FrameStats
-from extractors.visual.framehash import FramePrint, frame_print
+from extractors.visual.framehash import FramePrint
 from extractors.visual.ocr import OnScreenText
 from service.config import Settings
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
 from service.moments.build import MomentSources, build_moments
 from service.pipeline.files import file_sha256
-from service.pipeline.thumbnails import make_thumbnails
+from service.pipeline.stages import MediaResult, MediaStage
 from service.records import FrameThumbnail, Moment, VideoRecord
+
+if TYPE_CHECKING:
+    from service.pipeline.pool import MediaPool
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,17 @@ def read_sidecar(video_path: Path) -> VideoMeta:
     except (ValueError, AttributeError) as exc:
         log.warning("ignoring malformed sidecar %s: %s", sidecar, exc)
         return VideoMeta()
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How `analyze_many` runs: CPU-stage worker processes (1: threads of this process instead), files in
+    flight, frames per CLIP forward pass, and the GPU decoder when one is in use (pool.py, runner.py)."""
+
+    processes: int = 1
+    lookahead: int = 2
+    clip_batch: int = 64
+    gpu_decoder: object | None = None  # extractors.media.nvdec.NvdecDecoder
 
 
 @dataclass
@@ -71,13 +87,18 @@ class Prepared:
 
 
 class Analyzer:
-    """Turns a file plus its words into a VideoRecord, in two stages: `prepare` (decode, frame statistics,
-    OCR, audio, text: CPU work) and `finish` (CLIP, fusion), so a batch can prepare ahead of inference.
+    """Turns a file plus its words into a VideoRecord, in two stages: `prepare` (the CPU stage: decode, frame
+    statistics, OCR, audio; then text) and `finish` (CLIP, fusion). `analyze_many` runs a batch with the CPU
+    stage in worker processes and CLIP on frames of several videos at once (runner.py).
     Build it with `service.factory.Components(settings).analyzer`."""
 
-    def __init__(self, settings: Settings, text: TextExtractor, visual: VisualExtractor, audio: AudioExtractor):
+    def __init__(self, settings: Settings, text: TextExtractor, visual: VisualExtractor, audio: AudioExtractor,
+                 media: MediaStage | None = None, batch: BatchOptions | None = None):
         self.settings = settings
         self.text, self.visual, self.audio = text, visual, audio
+        self.media = media or MediaStage(settings.media_limits, settings.sampling, visual.frames, audio,
+                                         settings.thumbnails)
+        self.batch = batch or BatchOptions(lookahead=settings.prepare_workers)
         self.dims = {"text": self.text.dim, "visual": self.visual.dim, "audio": self.audio.dim}
         self.space_id = "|".join(
             [f"text={self.text.model}:{self.text.dim}", f"visual={self.visual.model}:{self.visual.dim}",
@@ -86,37 +107,31 @@ class Analyzer:
 
     def prepare(self, path: Path, meta: VideoMeta | None = None, video_id: str | None = None) -> Prepared:
         path = Path(path)
-        meta = meta or read_sidecar(path)
-        t0 = time.perf_counter()
-        media = decode(path, self.settings.media_limits, self.settings.sampling)
-        video_id = video_id or file_sha256(path)
-        t1 = time.perf_counter()
-        stats = self.visual.frame_stats(media)
-        t2 = time.perf_counter()
-        onscreen = self.visual.read_text(media)
-        t3 = time.perf_counter()
-        audio = self.audio.extract(meta, media)
-        t4 = time.perf_counter()
-        text = self.text.extract(replace(meta, onscreen_text=onscreen.text) if onscreen else meta)
-        t5 = time.perf_counter()
-        thumbnails = make_thumbnails(media.frames, media.frame_times, self.settings.thumbnails)
-        t6 = time.perf_counter()
-        sound, frames = fingerprint(media.audio, media.sample_rate), frame_print(media.frames, media.frame_times)
-        t7 = time.perf_counter()
-        safety = self.visual.check_safety(media)
-        t8 = time.perf_counter()
-        seconds = {"decode": t1 - t0, "frame_stats": t2 - t1, "ocr": t3 - t2, "audio": t4 - t3, "text": t5 - t4,
-                   "thumbnails": t6 - t5, "prints": t7 - t6, "safety": t8 - t7}
-        return Prepared(video_id, path, meta, media, text, audio, seconds, stats, onscreen, thumbnails, sound, frames,
-                        safety)
+        return self.with_text([(path, self.media.run(path), meta, video_id)])[0]
 
-    def finish(self, prepared: Prepared) -> VideoRecord:
+    def with_text(self, items: list[tuple[Path, MediaResult, VideoMeta | None, str | None]]) -> list[Prepared]:
+        """Prepared files from CPU-stage results: (path, result, words or None for the sidecar's, id or None for
+        the content hash); the text encoder runs once for all of them, with each file's on-screen text."""
+        metas = [meta or read_sidecar(path) for path, _, meta, _ in items]
+        t0 = time.perf_counter()
+        texts = self.text.extract_many(
+            [replace(m, onscreen_text=r.onscreen.text) if r.onscreen else m
+             for m, (_, r, _, _) in zip(metas, items, strict=True)])
+        share = (time.perf_counter() - t0) / max(1, len(items))
+        return [
+            Prepared(video_id or file_sha256(path), path, meta, r.media, text, r.audio, {**r.seconds, "text": share},
+                     r.frame_stats, r.onscreen, r.thumbnails, r.sound_print, r.frame_print, r.safety)
+            for (path, r, _, video_id), meta, text in zip(items, metas, texts, strict=True)
+        ]
+
+    def finish(self, prepared: Prepared, frame_vectors: np.ndarray | None = None) -> VideoRecord:
+        """CLIP (unless `frame_vectors` were embedded already, in a batch across videos) and fusion."""
         t0 = time.perf_counter()
         media = prepared.media
         analysis = self.visual.analyze(media.frames, media.frame_times, prepared.frame_stats, prepared.onscreen,
-                                       prepared.safety)
+                                       frame_vectors, prepared.safety)
         visual = analysis.features
-        prepared.seconds["visual"] = time.perf_counter() - t0
+        prepared.seconds["visual"] = prepared.seconds.get("visual", 0.0) + time.perf_counter() - t0
         self._add_pacing(prepared, visual)
         moments = self._moments(prepared, analysis)
         features = {"text": prepared.text, "visual": visual, "audio": prepared.audio}
@@ -150,10 +165,12 @@ class Analyzer:
         media, onscreen = prepared.media, prepared.onscreen
         if not media.frames:
             return
+        faces = prepared.frame_stats
         stats, tags = describe_pacing(PacingInput(
             media.info.duration_s, media.frame_times, media.frames, media.shot_starts,
-            prepared.frame_stats.faces_per_frame if prepared.frame_stats else [],
-            list(zip(onscreen.lines, onscreen.times, strict=True)) if onscreen else [], prepared.audio.stats))
+            faces.faces_per_frame if faces else [],
+            list(zip(onscreen.lines, onscreen.times, strict=True)) if onscreen else [], prepared.audio.stats,
+            faces.face_times if faces else None))
         visual.stats.update(stats)
         visual.tags.extend(tags)
 
@@ -168,32 +185,16 @@ class Analyzer:
         return self.finish(self.prepare(path, meta))
 
     def analyze_many(
-        self, paths: Iterable[Path], lookahead: int | None = None, ids: dict[Path, str] | None = None
+        self, paths: Iterable[Path], lookahead: int | None = None, ids: dict[Path, str] | None = None,
+        pool: MediaPool | None = None,
     ) -> Iterator[tuple[Path, VideoRecord | None, MediaError | None, dict[str, float]]]:
-        """Analyse files in order, preparing up to `lookahead` files ahead of the one in CLIP inference
-        (default: the `prepare_workers` setting). `ids`: content hashes the caller already computed.
+        """Analyse files, yielding results in input order: the CPU stage runs ahead in worker processes
+        (`media_processes`, or `pool` from `Components.media_pool()`; `lookahead` files in flight, default two
+        per worker), text and CLIP run here on several videos at once. `ids`: content hashes already computed.
 
         Yields (path, record, error, stage_seconds); a bad file yields its MediaError and the batch goes on.
         """
-        lookahead = lookahead or self.settings.prepare_workers
-        pending: deque[tuple[Path, Future]] = deque()
-        source = iter(paths)
-        with ThreadPoolExecutor(max_workers=max(1, lookahead), thread_name_prefix="prepare") as pool:
-            def refill() -> None:
-                while len(pending) < max(1, lookahead):
-                    nxt = next(source, None)
-                    if nxt is None:
-                        return
-                    pending.append((nxt, pool.submit(self.prepare, nxt, None, (ids or {}).get(nxt))))
+        from service.pipeline.runner import BatchRunner
 
-            refill()
-            while pending:
-                path, future = pending.popleft()
-                refill()
-                try:
-                    prepared = future.result()
-                except MediaError as exc:
-                    yield path, None, exc, {}
-                    continue
-                record = self.finish(prepared)
-                yield path, record, None, prepared.seconds
+        options = replace(self.batch, lookahead=lookahead or self.batch.lookahead)
+        yield from BatchRunner(self, options).run(paths, ids, pool)

@@ -11,6 +11,7 @@ from extractors.base import VideoMeta
 from extractors.errors import MediaError
 from service.pipeline.analyzer import Analyzer
 from service.pipeline.files import file_sha256, find_videos
+from service.pipeline.pool import MediaPool
 from service.records import VideoRecord
 from service.storage import Store
 
@@ -32,6 +33,7 @@ class EmbedReport:
     embedded: int = 0
     skipped: int = 0
     failures: list[Failure] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over files; stages overlap
 
     def stored_ids(self, store: Store) -> list[str]:
         """The ids of this run's files that the store holds, in file order."""
@@ -39,15 +41,18 @@ class EmbedReport:
 
 
 def embed_folder(analyzer: Analyzer, store: Store, files: list[Path], progress: Progress | None = None,
-                 on_failure: Callable[[Failure], None] | None = None) -> EmbedReport:
-    """Embed every file not yet stored (by content hash); a bad file is reported and the rest go on."""
+                 on_failure: Callable[[Failure], None] | None = None, pool: MediaPool | None = None) -> EmbedReport:
+    """Embed every file not yet stored (by content hash); a bad file is reported and the rest go on.
+    `pool`: CPU-stage workers the caller started (see `Analyzer.analyze_many`)."""
     store.check_space(analyzer.space_id)
     report = EmbedReport(files, {p: file_sha256(p) for p in files})
     todo = [p for p in files if not store.has(report.ids[p])]
     report.skipped = len(files) - len(todo)
     if progress:
         progress(report.skipped)
-    for path, record, error, _seconds in analyzer.analyze_many(todo, ids=report.ids):
+    for path, record, error, seconds in analyzer.analyze_many(todo, ids=report.ids, pool=pool):
+        for stage, value in seconds.items():
+            report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + value
         if error is not None:
             failure = Failure(path, error.code, error.message)
             report.failures.append(failure)

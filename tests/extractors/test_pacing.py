@@ -7,7 +7,7 @@ import pytest
 
 from extractors.audio import AudioExtractor
 from extractors.media import decode
-from extractors.pacing import PacingInput, beat_alignment, cuts_timeline, describe_pacing
+from extractors.pacing import PacingInput, beat_alignment, cuts_timeline, describe_pacing, hook_stats
 from tests.helpers.clips import solid, write_clip, write_clip_with_audio
 
 SR = 22050
@@ -126,3 +126,9 @@ def test_alignment_chance_level_follows_the_beat_period():
 
 def test_no_alignment_without_beats():
     assert beat_alignment([1.0, 2.0], []) is None
+
+
+def test_hook_faces_are_read_at_the_times_they_were_counted():
+    frames = [solid((90, 90, 90)) for _ in range(10)]
+    x = PacingInput(10.0, [float(t) for t in range(10)], frames, [0.0], faces_per_frame=[0, 2], face_times=[1.0, 7.0])
+    assert hook_stats(x)["faces_max"] == 0  # the face was seen at 7 s, after the opening

@@ -68,6 +68,7 @@ CONTRACT = [
     (InternalError("internal_error", "x"), 500, 1),
     (ConfigError("invalid_setting", "x"), 500, 3),
     (CommandError("no_videos", "x"), 422, 1),
+    (MediaError("decoder_crashed", "x"), 422, 1),
 ]
 
 
@@ -93,3 +94,13 @@ def _subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
+
+
+def test_errors_cross_process_boundaries_intact():
+    """Batch workers hand errors back pickled; every class keeps its type, code, message and details."""
+    import pickle
+
+    for error in (MediaError("corrupt", "bad file", at=3), ModelUnavailableError("REELSENSE_X", "missing")):
+        copy = pickle.loads(pickle.dumps(error))
+        assert (type(copy), copy.code, copy.message, copy.details, str(copy)) == (
+            type(error), error.code, error.message, error.details, str(error))

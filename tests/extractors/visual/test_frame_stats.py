@@ -66,3 +66,11 @@ def test_no_faces_on_synthetic_frames():
     counter = FaceCounter()
     assert counter.count(moving_square(0.0, 0.0)) == 0
     assert counter.count(solid((200, 170, 150))) == 0
+
+
+def test_faces_are_counted_on_the_picked_frames_and_every_opening_frame():
+    frames = [solid((90, 90, 90)) for _ in range(10)]
+    stats = compute_frame_stats(frames, [float(t) for t in range(10)], 10.0, [0.0, 5.0], face_frames=2,
+                                face_opening_s=3.0)
+    assert stats.face_times == [0.0, 1.0, 2.0, 7.0]  # 0-2 s: the opening; 2 and 7: the middle of each shot
+    assert len(stats.faces_per_frame) == len(stats.face_times)

@@ -111,7 +111,7 @@ def test_sixteen_concurrent_event_writers_lose_nothing(server, indexed):
 
 
 def test_created_after_ranks_only_newer_videos(client, app, indexed):
-    store = app.state.store
+    store = app.state.store.current()
     cut = sorted(store.get(v).created_at for v in indexed.values())[len(indexed) // 2 - 1]
     newer = {v for v in store.ids() if store.get(v).created_at > cut}  # other tests' uploads count too
     for user in ("fresh-cold", "alice"):

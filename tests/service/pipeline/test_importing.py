@@ -39,7 +39,9 @@ def _embed(tmp_path):
 
 
 def _same(a, b) -> None:
-    assert a.summary(top=50) == b.summary(top=50)
+    """Everything but the media prints: sound ids and copy links are made from the media at `embed --db` time
+    and do not travel in the Parquet shards, so an imported video has none."""
+    assert _without_prints(a.summary(top=50)) == _without_prints(b.summary(top=50))
     assert (a.description, a.hashtags, a.creator, a.created_at, a.info, a.warnings) == \
         (b.description, b.hashtags, b.creator, b.created_at, b.info, b.warnings)
     np.testing.assert_array_equal(a.fused.vector, b.fused.vector)
@@ -84,3 +86,7 @@ def test_import_of_something_else_is_a_clean_error(tmp_path, capsys):
     assert main(["import", str(bogus), "--db", str(tmp_path / "s.db"), "--quiet"]) == 1
     assert "error [unreadable]" in capsys.readouterr().err
     assert main(["import", str(tmp_path / "absent"), "--db", str(tmp_path / "s.db"), "--quiet"]) == 1
+
+
+def _without_prints(summary: dict) -> dict:
+    return {k: v for k, v in summary.items() if k not in ("sound", "duplicate_of")}

@@ -75,10 +75,14 @@ def test_cli_embed_folder_with_bad_file(settings_factory, sample_copy, tmp_path,
     (sample_copy / "broken.mp4").write_bytes(b"definitely not a video" * 50)
     out = tmp_path / "x.parquet"
     db = tmp_path / "store.db"
-    code = main(["embed", str(sample_copy), "--out", str(out), "--db", str(db), "--quiet"])
+    timings = tmp_path / "timings.json"
+    code = main(["embed", str(sample_copy), "--out", str(out), "--db", str(db), "--quiet", "--timings", str(timings)])
     err = capsys.readouterr().err
     assert code == 1
     assert "broken.mp4" in err and "[not_media]" in err
+    stages = json.loads(timings.read_text())["stage_seconds"]
+    assert {"decode", "frame_stats", "ocr", "audio", "text", "visual"} <= set(stages)
+    assert all(seconds > 0 for seconds in stages.values())
     good = sorted(p for p in sample_copy.glob("*.mp4") if p.name != "broken.mp4")
     table = pq.read_table(out).to_pylist()
     assert len(table) == len(good)

@@ -241,7 +241,7 @@ class Recommender:
         feed = Feed(cat, self.cold, profile, s, time.time() if now is None else now, created_after, hidden, sounds, db)
         picked = feed.rank(k, diversity)
         tags = db.ranking_tags([cat.ids[i] for i, *_ in picked])
-        return sounds.explain(feed.explain(picked, tags))
+        return _still_stored(sounds.explain(feed.explain(picked, tags)))
 
     def score_videos(self, user_id: str, video_ids: list[str], now: float | None = None) -> np.ndarray:
         """Content scores of given videos for a user (no exclusion, no diversity): evaluation uses this."""
@@ -264,8 +264,9 @@ class Recommender:
         scores = cat.vectors.scores(rows, vector)
         tags = self.db().ranking_tags([video_id, *(cat.ids[r] for r in rows)])
         interests = tags.get(video_id, {})
-        return [Feed.item(cat, query, int(r), float(sc), n + 1, "similar", 0.0, interests, tags.get(cat.ids[r], {}))
-                for n, (r, sc) in enumerate(zip(rows, scores, strict=True))]
+        return _still_stored([Feed.item(cat, query, int(r), float(sc), n + 1, "similar", 0.0, interests,
+                                        tags.get(cat.ids[r], {}))
+                              for n, (r, sc) in enumerate(zip(rows, scores, strict=True))])
 
     def search(self, query: str, k: int = 10) -> list[dict]:
         if not query or not query.strip():
@@ -289,8 +290,9 @@ class Recommender:
         words = [tag_label(w) for w in re.findall(r"\w+", query)]
         matched = self.interests.tags(query, words) | {w: 1.0 for w in words}
         tags = self.db().ranking_tags([cat.ids[r] for r in rows])
-        return [Feed.item(cat, q, int(r), float(sc), n + 1, "search", 0.0, matched, tags.get(cat.ids[r], {}))
-                for n, (r, sc) in enumerate(zip(rows, scores, strict=True))]
+        return _still_stored([Feed.item(cat, q, int(r), float(sc), n + 1, "search", 0.0, matched,
+                                        tags.get(cat.ids[r], {}))
+                              for n, (r, sc) in enumerate(zip(rows, scores, strict=True))])
 
     # -- fitting ---------------------------------------------------------------------------------
     def fusion_samples(self, users: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -302,6 +304,15 @@ class Recommender:
     def close(self) -> None:
         """Close the per-thread connections this recommender opened (the creator closes `store`)."""
         self._stores.close()
+
+
+def _still_stored(items: list[dict]) -> list[dict]:
+    """The items whose video was not deleted while the answer was being built (a delete never waits for readers,
+    so its slot may empty between ranking and explaining), ranked 1..n again."""
+    kept = [item for item in items if item["video_id"] is not None]
+    for rank, item in enumerate(kept, start=1):
+        item["rank"] = rank
+    return kept
 
 
 __all__ = ["Recommender", "empty_catalogue"]

@@ -112,9 +112,10 @@ class VideoTable(FrameTable, PrintTable, ChangeTable):
         return [r[0] for r in self._all("SELECT slot FROM video_ranking WHERE tags LIKE ?", (f'%"{label}":%',))]
 
     def ranking_tags(self, video_ids: list[str]) -> dict[str, dict[str, float]]:
-        """The stored ranking tags of the given videos (for explanations)."""
+        """The stored ranking tags of the given videos (for explanations; None, a slot emptied meanwhile, is
+        skipped)."""
         out = {}
-        for part in chunks(sorted(set(video_ids))):
+        for part in chunks(sorted(set(video_ids) - {None})):
             for vid, tags in self._all(f"SELECT video_id, tags FROM video_ranking WHERE video_id IN "
                                        f"({','.join('?' * len(part))})", tuple(part)):
                 out[vid] = json.loads(tags)

@@ -4,6 +4,7 @@ The "server" is a Recommender with its ChangeFollower; the "other process" is a 
 same file (tests/service/api/test_other_writers.py does the same across real processes)."""
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -115,3 +116,35 @@ def test_a_server_started_on_an_empty_store_serves_the_first_videos_others_store
     finally:
         follower.stop()
         rec.store.close()
+
+
+def test_feeds_answered_while_others_delete_and_restore_videos_name_only_stored_ones(served):
+    """A delete never waits for readers: a slot emptied between ranking and explaining is left out of the answer."""
+    rec, follower, other = served
+    failures: list[BaseException] = []
+    answers: list[list[str]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                answers.append([item["video_id"] for item in rec.recommend("reader", k=6)])
+                answers.append([item["video_id"] for item in rec.similar("v0", k=4)])
+            except BaseException as exc:
+                failures.append(exc)
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for n in range(40):
+            vid = f"v{1 + n % 5}"
+            other.delete(vid)
+            follower.poll()
+            other.add(record(vid, 1 + n % 5))
+            follower.poll()
+    finally:
+        stop.set()
+        reader.join()
+    assert failures == []
+    assert answers and all(None not in ids for ids in answers)

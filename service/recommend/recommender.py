@@ -83,8 +83,8 @@ class Recommender:
         """The store's videos changed in ways not reported through `video_added`/`video_deleted` (or the change
         log was pruned before this process read it): reconcile the live catalogue with the store by slot (adds
         what is new, drops what is gone) and re-read every counter. O(catalogue): for recovery only."""
-        cat = self.catalogue()
         with self._updates:
+            cat = self.catalogue()
             stored = set(self.db().live_slots())
             for vid, slot in list(cat.row.items()):
                 if slot not in stored:
@@ -108,9 +108,9 @@ class Recommender:
     def videos_added(self, video_ids: list[str], index_threads: int = 1) -> None:
         """Stored videos become visible; ids already in the catalogue under their stored slot are skipped, so
         hearing of a video twice (own write, then the change log) is harmless."""
-        cat = self.catalogue()
         db = self.db()
         with self._updates:
+            cat = self.catalogue()  # under the lock: a reload may have just swapped it
             dims = db.dims()
             if dims is not None and len(cat) == 0 and cat.dims != dims:  # the first videos: now dims are known
                 self.reload()
@@ -140,6 +140,7 @@ class Recommender:
         return [tags.get(r[1], {}) for r in rows]
 
     def video_deleted(self, video_id: str) -> None:
+        """A deleted video leaves feeds, search and similar at once."""
         with self._updates:
             self.catalogue().remove(video_id)
             self.hidden.note_deleted()

@@ -135,8 +135,9 @@ def report(base: str, db: Path, env: dict[str, str], space: str, dims: dict[str,
     if bulk_n:
         first = 10**12 + int(time.time()) * 10_000  # numbers no run has used
         took, after = bulk(base, db, env, space, dims, models, bulk_n, first)
-        print(f"  reelsense import of {bulk_n:,} new videos beside the server: {took:.1f} s; the last one served "
-              f"{after:.2f} s after the import exited", flush=True)
+        served = f"{after:.2f} s after the import exited" if after > 0 else "before the import process had exited"
+        print(f"  reelsense import of {bulk_n:,} new videos beside the server: {took:.1f} s (process start to exit); "
+              f"the last one served {served}", flush=True)
 
 
 def stored_space(db: Path) -> tuple[str, dict[str, int], dict[str, str]]:

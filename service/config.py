@@ -183,6 +183,9 @@ class Settings(BaseSettings):
     # when older than this; a new upload joins it at once.
     cold_pool_size: PositiveInt = 2000
     cold_pool_refresh_s: Positive = 10.0
+    # A server applies what other processes write to its store (embed --db, import, events, a second server) from
+    # the store's change log, checked this often (seconds); 0 turns following off.
+    change_poll_s: Annotated[float, Field(ge=0)] = 0.25
     # Half-life of the decayed per-video engagement counters (a popularity prior's input).
     popularity_half_life_days: Positive = 7.0
     # Text-to-video search and stated interests also use CLIP's text tower when CLIP weights are loaded.

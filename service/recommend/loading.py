@@ -58,7 +58,7 @@ def load_catalogue(store: Store, settings: Settings, prototypes: np.ndarray | No
     else:
         cat = _load_saved(store, settings, dims, capacity) or _build_hnsw(store, settings, dims, capacity,
                                                                           build_threads)
-    _load_counters(cat, store)
+    load_counters(cat, store)
     cat.co = CoEngagement.from_rows(store.co_engagement_by_slot())
     if prototypes is not None:
         _categorize_missing(cat, store, prototypes)
@@ -157,7 +157,8 @@ def save_catalogue(cat: Catalogue, store: Store, settings: Settings) -> Path | N
     return folder
 
 
-def _load_counters(cat: Catalogue, store: Store) -> None:
+def load_counters(cat: Catalogue, store: Store) -> None:
+    """Every video's counters from the store into the catalogue."""
     rows = store.counters_by_slot()
     if not rows:
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from service.storage.changes import ALL, COUNTERS, ChangeTable
 from service.storage.database import Database
 
 COUNTED = ("impression", "view", "complete_view", "like", "share", "comment", "follow", "skip", "not_interested")
@@ -93,7 +94,7 @@ def read_counters(conn: sqlite3.Connection, video_ids: list[str] | None = None) 
     return {r[0]: dict(zip(names, r[1:], strict=True)) for r in rows}
 
 
-class CounterTable(Database):
+class CounterTable(ChangeTable, Database):
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS  # of the decayed sums; a Store may be given another
 
     def counters(self, video_ids: list[str] | None = None) -> dict[str, dict[str, float]]:
@@ -117,3 +118,4 @@ class CounterTable(Database):
                                        "ORDER BY video_id")
             while batch := cursor.fetchmany(50_000):
                 apply_counters(self.conn, batch, self.half_life_days)
+            self._log_changes(COUNTERS, [ALL])

@@ -26,6 +26,7 @@ from service.recommend.coldstart import ColdPools
 from service.recommend.events import Event, validate_events
 from service.recommend.feed import Feed
 from service.recommend.hidden import HiddenRows
+from service.recommend.hybrid import BLEND_NAME, Blend
 from service.recommend.interests import InterestEncoder
 from service.recommend.loading import empty_catalogue, load_catalogue, load_counters, save_catalogue
 from service.recommend.profiles import UserProfile, profile_from_state, tag_label
@@ -44,7 +45,8 @@ class Recommender:
         self.text = text
         self.visual = visual if settings.clip_text_search else None
         self.interests = InterestEncoder(text, self.visual)
-        self.cold = ColdPools(settings.exposure, settings.cold_pool_size, refresh_s=settings.cold_pool_refresh_s)
+        self.cold = ColdPools(settings.exposure, settings.cold_pool_size, refresh_s=settings.cold_pool_refresh_s,
+                              half_life_days=settings.popularity_half_life_days)
         self._stores = ThreadStores(store)
         self._catalogue: Catalogue | None = None
         self._load_lock = threading.Lock()
@@ -166,7 +168,8 @@ class Recommender:
         slots = np.array([s for s, _ in known], np.int64)
         engaged = np.array([sum(c[k] for k in ENGAGEMENTS) for _, c in known], np.float32)
         exposures = np.array([max(c["impression"], c["view"] + c["skip"]) for _, c in known], np.float32)
-        cat.set_counters(slots, np.maximum(exposures, engaged), engaged)
+        decayed = (np.array([c["engaged_decayed"] for _, c in known]), np.array([c["decay_ts"] for _, c in known]))
+        cat.set_counters(slots, np.maximum(exposures, engaged), engaged, decayed)
 
     def prior(self) -> dict[str, float]:
         """Global scoring weights: fitted by `reelsense fusion fit` when present, else the settings."""
@@ -176,6 +179,11 @@ class Recommender:
         s = self.settings
         return normalize_weights({"text": s.modality_prior_text, "visual": s.modality_prior_visual,
                                   "audio": s.modality_prior_audio})
+
+    def blend(self) -> Blend:
+        """Hybrid blend weights: fitted by `reelsense fit` when present, else the documented defaults."""
+        fitted = self.db().fusion_weights(BLEND_NAME)
+        return Blend.from_flat(fitted["weights"]) if fitted else Blend()
 
     # -- users -----------------------------------------------------------------------------------
     def record_events(self, events: list[Event]) -> int:
@@ -220,7 +228,7 @@ class Recommender:
         cat = self.catalogue()
         db = self.db()
         state = current_state(db, user_id, self.settings)
-        seen = db.seen_slots(user_id) if state is not None else []
+        seen = db.history_slots(user_id) if state is not None else []
         onboarding = self.interests.onboarding(db.interests(user_id), cat.dims)
         return profile_from_state(user_id, state, seen, cat.dims, self.settings, self.prior(), cat.baseline,
                                   onboarding, now)
@@ -239,7 +247,8 @@ class Recommender:
         db, s = self.db(), self.settings
         hidden = self.hidden.slots(db, user_id, cat, profile.excluded_slots)
         sounds = SoundAffinity.of_user(db, db.events(user_id), s.sound_affinity_weight, s.sound_affinity_saturation)
-        feed = Feed(cat, self.cold, profile, s, time.time() if now is None else now, created_after, hidden, sounds, db)
+        feed = Feed(cat, self.cold, profile, s, time.time() if now is None else now, created_after, hidden, sounds, db,
+                    self.blend())
         picked = feed.rank(k, diversity)
         tags = db.ranking_tags([cat.ids[i] for i, *_ in picked])
         return _still_stored(sounds.explain(feed.explain(picked, tags)))
@@ -249,7 +258,8 @@ class Recommender:
         cat = self.catalogue()
         profile = self.user_profile(user_id, now)
         rows = np.array([cat.row[v] for v in video_ids], np.int64)
-        feed = Feed(cat, self.cold, profile, self.settings, time.time() if now is None else now, None)
+        feed = Feed(cat, self.cold, profile, self.settings, time.time() if now is None else now, None,
+                    blend=self.blend())
         return feed.content_scores(rows)
 
     # -- item to item and text search ------------------------------------------------------------
@@ -301,6 +311,18 @@ class Recommender:
 
     def fit_fusion(self, holdout: float = 0.2, min_samples: int = 20) -> dict[str, Any]:
         return fitting.fit_fusion(self.db(), self.catalogue(), self.settings, self.prior(), holdout, min_samples)
+
+    def fit(self, holdout: float = 0.2, min_users: int = 20, seed: int = 0) -> dict[str, Any]:
+        """`reelsense fit`: co-engagement and hybrid blend weights (service.recommend.blendfit), then the global
+        modality weights when there are enough (user, video) pairs; each part reports what it kept."""
+        from service.recommend.blendfit import fit_blend
+
+        report = {"blend": fit_blend(self, holdout, min_users, seed)}
+        try:
+            report["modality_weights"] = self.fit_fusion(holdout)
+        except QueryError as exc:
+            report["modality_weights"] = {"status": f"defaults kept: {exc.message}"}
+        return report
 
     def close(self) -> None:
         """Close the per-thread connections this recommender opened (the creator closes `store`)."""

@@ -103,9 +103,11 @@ class CounterTable(ChangeTable, Database):
             return read_counters(self.conn, video_ids)
 
     def counters_by_slot(self, slots_from: int = 0) -> list[tuple]:
-        """(slot, impression, view, skip, engaged total) of every counted video, for loading the catalogue."""
+        """(slot, impression, view, skip, engaged total, decayed engagements, their reference time) of every counted
+        video, for loading the catalogue."""
         engaged = " + ".join(f'c."{k}"' for k in ENGAGEMENTS)
-        return self._all(f"SELECT r.slot, c.impression, c.view, c.skip, {engaged} FROM video_counters c "
+        return self._all(f"SELECT r.slot, c.impression, c.view, c.skip, {engaged}, c.engaged_decayed, c.decay_ts "
+                         "FROM video_counters c "
                          "JOIN video_ranking r ON r.video_id = c.video_id WHERE r.slot >= ?", (slots_from,))
 
     def rebuild_counters(self) -> None:

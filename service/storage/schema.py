@@ -219,4 +219,14 @@ MIGRATIONS: tuple[str, ...] = (
         ts REAL NOT NULL
     )
     """,
+    # 7: item-item co-engagement fitted by `reelsense fit` (each video's strongest neighbours).
+    """
+    CREATE TABLE IF NOT EXISTS co_engagement (
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        neighbour_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        weight REAL NOT NULL,
+        PRIMARY KEY (video_id, neighbour_id)
+    );
+    CREATE INDEX IF NOT EXISTS co_engagement_neighbour ON co_engagement(neighbour_id)
+    """,
 )

@@ -185,6 +185,9 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
 
 # -- recommendation ----------------------------------------------------------------------------------
 def cmd_recommend(args: argparse.Namespace) -> int:
+    from service.recommend.events import check_user_id
+
+    check_user_id(args.user)  # the one user-id pattern of every entry point (API, events, CLI)
     rec = _components(args).recommender()
     with rec.store:
         if args.refresh:

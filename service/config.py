@@ -209,6 +209,15 @@ class Settings(BaseSettings):
     upload_dir: Path | None = None  # default: data_dir / "uploads"
     max_json_kb: PositiveInt = 1024  # body limit for JSON requests
     max_events_per_batch: PositiveInt = 1000
+    # Uploads waiting for an analysis worker (beyond those being analysed); a full queue answers 503 + Retry-After.
+    analysis_queue: Annotated[int, Field(ge=0)] = 16
+    # Per-user tokens (`POST /users/{id}/token`): HMAC secret (>= 32 characters; empty: tokens off) and lifetime.
+    user_token_secret: Annotated[str, Field(pattern=r"^(|.{32,})$")] = ""
+    user_token_ttl_s: Annotated[int, Field(ge=60)] = 3600
+    # Token bucket per admin key, user token or (without either) client address: requests per second refilled and
+    # the burst allowed; 0 turns limiting off. Health, metrics and the page's static files are never limited.
+    rate_limit_per_s: Annotated[float, Field(ge=0)] = 50.0
+    rate_limit_burst: PositiveInt = 200
 
     # Sensitive-content flag (NudeNet on sampled frames; the optional extra `reelsense[safety]`, AGPL-3.0). Without
     # the extra, or switched off, every video's flag reads "unavailable", never "safe".

@@ -68,14 +68,16 @@ class WorkerError(ReelsenseError):
     """A job that failed in, or because of, an analysis worker process."""
 
     http_status_default = 422
-    http_statuses: ClassVar[dict[str, int]] = {"busy": 503, "timeout": 504, "unavailable": 503, "not_ready": 503}
+    http_statuses: ClassVar[dict[str, int]] = {"busy": 503, "timeout": 504, "unavailable": 503, "not_ready": 503,
+                                               "queue_full": 503}
     exit_code = EXIT_RETRY
 
 
 class AuthError(ReelsenseError):
-    """Missing or wrong credentials."""
+    """Missing or wrong credentials (401), or a user token used for another user's data (403)."""
 
     http_status_default = 401
+    http_statuses: ClassVar[dict[str, int]] = {"forbidden": 403}
     exit_code = EXIT_UNAVAILABLE
 
 
@@ -89,6 +91,8 @@ class RequestError(ReelsenseError):
         "bad_request": 400,
         "not_found": 404,
         "method_not_allowed": 405,
+        "rate_limited": 429,
+        "tokens_disabled": 503,
     }
 
 

@@ -21,14 +21,17 @@ from service.api.ingest import Ingest, index_folder_in_background
 from service.api.jobs import JobRegistry
 from service.api.metrics import Metrics
 from service.api.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
+from service.api.ratelimit import RateLimitMiddleware
 from service.api.routes import api_router
 from service.api.routes.page import mount_static
 from service.api.state import ThreadLocalStore
 from service.config import Settings
 from service.factory import Components
 
-DESCRIPTION = ("Multimodal short-video tagging and cold-start recommendation. Write endpoints need an `X-API-Key` "
-               "header; errors are `{\"error\": {\"code\", \"message\"}}` with a stable `code`.")
+DESCRIPTION = ("Multimodal short-video tagging and cold-start recommendation. Write endpoints need an admin "
+               "`X-API-Key`; a user's own data (profile, feed, interests, settings, erasure) needs an admin key or "
+               "that user's token (`Authorization: Bearer`). Requests are rate-limited per key, token or address "
+               "(429 with Retry-After). Errors are `{\"error\": {\"code\", \"message\"}}` with a stable `code`.")
 
 
 def create_app(settings: Settings | None = None, start_workers: bool = True,
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
         if state.follower is not None:
             state.follower.stop()
         state.pool.close()
+        state.ingest.close()
         await run_in_threadpool(state.recommender.save_index)  # a restart loads it instead of rebuilding
         state.store.close()
         state.recommender.close()
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
     mount_static(app)  # the web page's assets; the page itself is GET /
     # added last = outermost: metrics see every answer, including the body limit's 413
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_json_kb * 1024)
+    app.add_middleware(RateLimitMiddleware, settings=settings)  # outside the body limit: a 429 reads no body
     if settings.cors_origin_list:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
                            allow_methods=["GET", "POST", "PUT", "DELETE"], allow_headers=["X-API-Key", "Content-Type"])

@@ -5,12 +5,13 @@ the objects themselves live on `app.state`, built once by the lifespan in `servi
 """
 from __future__ import annotations
 
-import hmac
+import unicodedata
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Security
-from fastapi.security import APIKeyHeader
+from fastapi import Depends, Path, Query, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from service.api.auth import check_user_access, is_admin_key
 from service.api.ingest import Ingest
 from service.api.jobs import JobRegistry
 from service.api.metrics import Metrics
@@ -18,7 +19,7 @@ from service.api.schemas import USER_ID, VIDEO_ID, VIDEO_ID_EXAMPLE
 from service.api.state import ThreadLocalStore
 from service.api.workers import WorkerPool
 from service.config import Settings
-from service.errors import AuthError, NotFoundError
+from service.errors import AuthError, NotFoundError, QueryError
 from service.moments import MomentSearch
 from service.recommend import Recommender
 from service.records import VideoRecord
@@ -28,6 +29,20 @@ VideoId = Annotated[str, Path(pattern=VIDEO_ID, description="SHA-256 of the file
                               examples=[VIDEO_ID_EXAMPLE])]
 UserId = Annotated[str, Path(pattern=USER_ID, examples=["u1"])]
 JobId = Annotated[str, Path(max_length=64, examples=["a1b2c3d4e5f60718"])]
+
+
+def _search_text(q: Annotated[str, Query(min_length=1, max_length=500, examples=["garlic pasta"],
+                                         description="words to match; control characters count as spaces")]) -> str:
+    """The query normalised: control, format and separator characters become spaces, runs of spaces one; a query
+    with nothing else is refused (422 `empty_query`) before any model sees it."""
+    text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in q)
+    text = " ".join(text.split())
+    if not text:
+        raise QueryError("empty_query", "the search query is empty")
+    return text
+
+
+SearchText = Annotated[str, Depends(_search_text)]
 
 
 # -- what the lifespan built ----------------------------------------------------------------------
@@ -74,19 +89,29 @@ MomentsDep = Annotated[MomentSearch, Depends(_moments)]
 
 
 # -- checks ---------------------------------------------------------------------------------------
-api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="required by write endpoints")
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="an admin key: write endpoints, and every user's data")
+user_token = HTTPBearer(auto_error=False, description="a user token (`POST /users/{user_id}/token`): that user's "
+                                                      "own data only")
 
 
 async def require_api_key(settings: SettingsDep, key: Annotated[str | None, Security(api_key_header)]) -> None:
     """Write endpoints need one of the configured keys (compared in constant time); none configured: refused."""
-    keys = settings.api_key_list
-    if not keys:
+    if not settings.api_key_list:
         raise AuthError("unauthorized", "write endpoints are disabled until an API key is configured "
                                         "(set REELSENSE_API_KEYS)")
-    if not key or not any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
+    if not is_admin_key(settings, key):
         raise AuthError("unauthorized", "a valid X-API-Key header is required for this endpoint")
 
 
+async def require_user_access(user_id: UserId, settings: SettingsDep,
+                              key: Annotated[str | None, Security(api_key_header)],
+                              bearer: Annotated[HTTPAuthorizationCredentials | None, Security(user_token)]) -> None:
+    """A user's own data (profile, feed, interests, settings, history) needs an admin key or that user's token."""
+    check_user_access(settings, user_id, key, bearer.credentials if bearer else None)
+
+
+RequireUserAccess = Depends(require_user_access)
 RequireApiKey = Depends(require_api_key)
 
 

@@ -19,9 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from extractors.errors import MediaError, ReelsenseError
 from service.api.jobs import Job, JobRegistry
 from service.api.metrics import Metrics
+from service.api.queue import AnalysisQueue
 from service.api.schemas import UploadResult
 from service.api.state import ThreadLocalStore
-from service.api.uploads import Upload, receive_upload
+from service.api.uploads import Upload, receive_upload, remove_stale_uploads
 from service.api.workers import WorkerPool
 from service.errors import InternalError, UploadError, WorkerError
 
@@ -34,30 +35,56 @@ log = logging.getLogger(__name__)
 
 
 class Ingest:
-    """The upload path of one app: receive, analyse once per content, store, and run background jobs."""
+    """The upload path of one app: receive, analyse once per content, store, and run background jobs.
+
+    Every upload holds a place in the analysis queue from before its body is read until `analyse` ends; built at
+    startup, it first removes the temporary files a killed server left in the incoming folder."""
 
     def __init__(self, settings: Settings, store: ThreadLocalStore, pool: WorkerPool, recommender: Recommender,
                  metrics: Metrics, jobs: JobRegistry):
         self.settings, self.store, self.pool, self.recommender = settings, store, pool, recommender
         self.metrics, self.jobs = metrics, jobs
+        self.queue = AnalysisQueue(pool.size, settings.analysis_queue)
+        self.incoming = settings.uploads / ".incoming"
+        removed = remove_stale_uploads(self.incoming)
+        if removed:
+            log.info("removed %d temporary upload files left by a stopped server", removed)
         self._inflight: dict[str, asyncio.Future[UploadResult]] = {}
         self._background: set[asyncio.Task] = set()
 
     async def receive(self, request: Request) -> Upload:
-        """The multipart body streamed to a temporary file within the upload limit (UploadError otherwise)."""
-        max_bytes = int(self.settings.max_upload_mb * 1024 * 1024)
+        """A place in the analysis queue (WorkerError `queue_full` otherwise, before reading anything), then the
+        multipart body streamed to a temporary file within the upload limit (UploadError otherwise)."""
         try:
-            return await receive_upload(request.headers.get("content-type"), request.stream(),
-                                        self.settings.uploads / ".incoming", max_bytes)
-        except UploadError as exc:
+            self.queue.admit()
+        except WorkerError as exc:
             self.metrics.uploads.labels(exc.code).inc()
             raise
+        max_bytes = int(self.settings.max_upload_mb * 1024 * 1024)
+        try:
+            return await receive_upload(request.headers.get("content-type"), request.stream(), self.incoming,
+                                        max_bytes)
+        except BaseException as exc:
+            self.queue.release()
+            if isinstance(exc, UploadError):
+                self.metrics.uploads.labels(exc.code).inc()
+            raise
+
+    def close(self) -> None:
+        self.queue.close()
 
     def is_large(self, upload: Upload) -> bool:
         return upload.size > self.settings.async_upload_mb * 1024 * 1024
 
     async def analyse(self, upload: Upload) -> UploadResult:
-        """Analyse and store an upload; the same content already in flight is waited for, not analysed again."""
+        """Analyse and store a received upload, then give its place in the queue back."""
+        try:
+            return await self._analyse_shared(upload)
+        finally:
+            self.queue.release()
+
+    async def _analyse_shared(self, upload: Upload) -> UploadResult:
+        """The same content already in flight is waited for, not analysed again."""
         pending = self._inflight.get(upload.sha256)
         if pending is not None:
             upload.discard()
@@ -91,12 +118,13 @@ class Ingest:
                 "hashtags": fields.get("hashtags", "").replace(",", " ").split(), "creator": fields.get("creator", "")}
         started = time.perf_counter()
         try:
-            record = await run_in_threadpool(self.pool.run, upload.path, meta, upload.sha256)
+            record = await self.queue.run(self.pool.run, upload.path, meta, upload.sha256)
         except (WorkerError, MediaError) as exc:
             self.metrics.uploads.labels(exc.code).inc()
             raise
         finally:
             self.metrics.analysis.observe(time.perf_counter() - started)
+            self.queue.observe(time.perf_counter() - started)
             if not self.settings.keep_uploads:
                 upload.discard()
         record.path = str(upload.keep(self.settings.uploads)) if self.settings.keep_uploads else ""

@@ -10,16 +10,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.recommend.events import EVENT_TYPES
+from service.recommend.events import EVENT_TYPES, USER_ID
 from service.records import VideoRecord
 
 VIDEO_ID = r"^[0-9a-f]{64}$"  # SHA-256 of the file content, lower-case hex
-USER_ID = r"^[A-Za-z0-9_.:@-]{1,128}$"
 VIDEO_ID_EXAMPLE = "9f2c6a1e" * 8
 
 
-def _examples(*examples: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": list(examples)})
+def _examples(*examples: dict[str, Any], strict: bool = False) -> ConfigDict:
+    """Examples for the document; `strict` (request bodies): a value of another JSON type than declared is
+    refused, not converted (`0` is no boolean, `"1.5"` no number), as the document promises."""
+    return ConfigDict(json_schema_extra={"examples": list(examples)}, strict=strict)
 
 
 class ResponseModel(BaseModel):
@@ -46,13 +47,16 @@ class ErrorBody(ResponseModel):
 
 ERROR_STATUSES: dict[int, tuple[str, str]] = {  # status -> (description, a typical code)
     400: ("the multipart body could not be parsed", "bad_multipart"),
-    401: ("missing or wrong X-API-Key header (write endpoints)", "unauthorized"),
+    401: ("no valid credential: an admin X-API-Key, or for a user's data also that user's token", "unauthorized"),
+    403: ("a user token used for another user's data", "forbidden"),
     404: ("no such video, frame or job", "video_not_found"),
     409: ("conflicts with the store's state: another embedding space, or not yet in the index", "not_indexed"),
     413: ("body, form field or file over its size limit, or too many events", "too_large"),
     415: ("not multipart, or not an accepted video container or codec", "unsupported_format"),
     422: ("invalid parameters, body, event or media content", "invalid_request"),
-    503: ("not ready, no worker free, or a model is missing: retry later or fix the settings", "busy"),
+    429: ("too many requests for this key, token or address: retry after `Retry-After` seconds", "rate_limited"),
+    503: ("not ready, analysis queue full (see Retry-After), or a model is missing: retry later or fix the settings",
+          "busy"),
     504: ("the analysis did not finish within the job timeout", "timeout"),
 }
 
@@ -300,7 +304,8 @@ class TrendingSounds(ResponseModel):
 
 # -- events and users -----------------------------------------------------------------------------
 class EventIn(BaseModel):
-    user_id: str = Field("", max_length=128)
+    model_config = ConfigDict(strict=True)
+    user_id: str = Field("", max_length=128, description=f"matches {USER_ID} (422 `bad_user_id` otherwise)")
     video_id: str = Field("", max_length=128)
     type: str = Field("", max_length=32, description=f"one of: {', '.join(EVENT_TYPES)}")
     timestamp: float | None = Field(None, description="Unix seconds; default: when the server received it")
@@ -311,7 +316,7 @@ class EventIn(BaseModel):
 class EventBatch(BaseModel):
     model_config = _examples({"events": [
         {"user_id": "u1", "video_id": VIDEO_ID_EXAMPLE, "type": "view", "watch_seconds": 4.2, "completion": 0.85},
-        {"user_id": "u1", "video_id": VIDEO_ID_EXAMPLE, "type": "like"}]})
+        {"user_id": "u1", "video_id": VIDEO_ID_EXAMPLE, "type": "like"}]}, strict=True)
     events: list[EventIn] = Field(..., min_length=1, max_length=10_000)
 
 
@@ -321,7 +326,7 @@ class EventsAccepted(ResponseModel):
 
 
 class InterestsIn(BaseModel):
-    model_config = _examples({"text": "home cooking and quick pasta recipes", "tags": ["#food"]})
+    model_config = _examples({"text": "home cooking and quick pasta recipes", "tags": ["#food"]}, strict=True)
     text: str = Field("", max_length=2000)
     tags: list[str] = Field(default_factory=list, max_length=50)
 
@@ -352,7 +357,7 @@ class Profile(ResponseModel):
 
 
 class ContentSettingsIn(BaseModel):
-    model_config = _examples({"show_sensitive": True})
+    model_config = _examples({"show_sensitive": True}, strict=True)
     show_sensitive: bool = Field(description="true: the user opts in to videos flagged sensitive in their feed")
 
 
@@ -360,6 +365,19 @@ class ContentSettings(ResponseModel):
     model_config = _examples({"user_id": "u1", "show_sensitive": False})
     user_id: str
     show_sensitive: bool
+
+
+class UserErased(ResponseModel):
+    model_config = _examples({"user_id": "u1", "erased": True})
+    user_id: str
+    erased: bool = Field(description="false: nothing was stored for this id (erasing is idempotent)")
+
+
+class UserToken(ResponseModel):
+    model_config = _examples({"user_id": "u1", "token": "u1.1767229200.<signature>", "expires_at": 1767229200})
+    user_id: str
+    token: str = Field(description="send as `Authorization: Bearer <token>`; opens this user's own data only")
+    expires_at: int = Field(description="Unix seconds")
 
 
 class HistoryCleared(ResponseModel):

@@ -86,7 +86,7 @@ class _FormSink:
             if self._fh is not None:
                 self._fail(UploadError("too_many_files", "send exactly one part named 'file'"))
                 return
-            fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=self.folder)
+            fd, name = tempfile.mkstemp(prefix=f"upload-{os.getpid()}-", suffix=".part", dir=self.folder)
             self.file_path = Path(name)
             self._fh = os.fdopen(fd, "wb")
 
@@ -121,6 +121,31 @@ class _FormSink:
             self._fh.close()
         if self.file_path is not None:
             self.file_path.unlink(missing_ok=True)
+
+
+def remove_stale_uploads(folder: Path) -> int:
+    """Delete the temporary upload files (`upload-<pid>-*.part`) of server processes that no longer run (or of
+    this process's pid reused after a restart, as this process has received nothing yet); those of other live
+    servers sharing the folder stay. Returns how many were removed."""
+    removed = 0
+    for path in folder.glob("upload-*.part") if folder.is_dir() else ():
+        pid_text = path.name.split("-")[1]
+        pid = int(pid_text) if pid_text.isdigit() else None
+        if pid is not None and pid != os.getpid() and _alive(pid):
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 async def receive_upload(content_type: str | None, stream: AsyncIterator[bytes], folder: Path,

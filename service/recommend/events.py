@@ -5,6 +5,7 @@ Event signal weights are settings (`EventSignals`); a view counts more the more 
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,6 +16,17 @@ from service.errors import EventError
 
 EVENT_TYPES = ("impression", "view", "like", "share", "comment", "follow", "skip", "not_interested")
 MAX_COMPLETION = 1.0  # the share of the video watched; replays are separate view events
+# The one pattern of a user id, wherever one is accepted (events, interests, settings, feeds, erasure): ASCII
+# letters and digits first, then also _ . : @ - (e-mail-like and namespaced ids). No spaces, slashes or
+# dot-only names, so every id written can be put in a URL path as it is and later read or erased there.
+USER_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+_USER_ID = re.compile(USER_ID)
+
+
+def check_user_id(user_id: str, index: int = 0) -> None:
+    """Refuse a user id outside USER_ID (EventError `bad_user_id`, 422)."""
+    if not isinstance(user_id, str) or not _USER_ID.match(user_id):
+        raise EventError("bad_user_id", f"user_id {str(user_id)[:140]!r} does not match {USER_ID}", index)
 
 
 @dataclass
@@ -67,6 +79,7 @@ def validate_events(events: Iterable[Event], video_exists: Callable[[str], bool]
 def _check_event(e: Event, i: int) -> None:
     if not isinstance(e.user_id, str) or not e.user_id or not isinstance(e.video_id, str) or not e.video_id:
         raise EventError("missing_field", "user_id and video_id are required", i)
+    check_user_id(e.user_id, i)
     if e.type not in EVENT_TYPES:
         raise EventError("unknown_event_type", f"{e.type!r} is not one of {', '.join(EVENT_TYPES)}", i)
     if e.timestamp is None or not _finite(e.timestamp):

@@ -23,7 +23,7 @@ from service.fusion import FusedVector, compose, normalize_weights
 from service.recommend import fitting
 from service.recommend.catalogue import Catalogue
 from service.recommend.coldstart import ColdPools
-from service.recommend.events import Event, validate_events
+from service.recommend.events import Event, check_user_id, validate_events
 from service.recommend.feed import Feed
 from service.recommend.hidden import HiddenRows
 from service.recommend.hybrid import BLEND_NAME, Blend
@@ -200,6 +200,7 @@ class Recommender:
         """Cold-start onboarding: free text and/or taxonomy tags, mapped to categories and stored."""
         if not user_id:
             raise QueryError("missing_field", "user_id is required")
+        check_user_id(user_id)
         weights = self.interests.tags(text or "", list(tags or ()))
         stated = [{"label": k, "score": v, "source": "stated"} for k, v in weights.items()]
         self.db().set_interests(user_id, text or "", stated)
@@ -208,13 +209,15 @@ class Recommender:
     def profile(self, user_id: str) -> dict:
         return self.user_profile(user_id).to_dict()
 
-    def refresh(self, user_id: str) -> None:
+    def refresh(self, user_id: str, erase: bool = False) -> bool:
         """Delete the user's history, state and stated interests: the next feed is cold-start again; their
-        events leave the per-video counters too."""
+        events leave the per-video counters too. `erase` also deletes their content settings (every row keyed
+        by the id). True when anything was stored."""
         db = self.db()
         videos = {e[1] for e in db.events(user_id)}
-        db.delete_user(user_id)
+        found = db.delete_user(user_id, erase=erase)
         self.counters_changed(videos)
+        return found
 
     def rebuild_user(self, user_id: str) -> None:
         """Rebuild the user's state from their events (recovery; the next read does it for a stale state)."""

@@ -229,4 +229,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX IF NOT EXISTS co_engagement_neighbour ON co_engagement(neighbour_id)
     """,
+    # 8: erasing a user's events (or resetting their history) also takes them out of the hourly per-sound counters,
+    # as it does from the per-video ones, so trending sounds no longer count an erased user's engagement.
+    """
+    CREATE TRIGGER IF NOT EXISTS sound_activity_on_event_delete AFTER DELETE ON events
+    WHEN (SELECT sound_id FROM media_prints WHERE video_id = OLD.video_id) IS NOT NULL
+    BEGIN
+        UPDATE sound_activity SET n = n - 1, completion = completion - COALESCE(OLD.completion, 0)
+        WHERE hour = CAST(OLD.ts / 3600 AS INTEGER) AND type = OLD.type
+          AND sound_id = (SELECT sound_id FROM media_prints WHERE video_id = OLD.video_id);
+        DELETE FROM sound_activity WHERE hour = CAST(OLD.ts / 3600 AS INTEGER) AND type = OLD.type AND n <= 0
+          AND sound_id = (SELECT sound_id FROM media_prints WHERE video_id = OLD.video_id);
+    END
+    """,
 )

@@ -26,14 +26,18 @@ class UserTable(ChangeTable, Database):
         row = self._one("SELECT text, tags FROM interests WHERE user_id=?", (user_id,))
         return (row[0], json.loads(row[1])) if row else None
 
-    def delete_user(self, user_id: str) -> bool:
-        """Forget a user's history and derived state; True when there was anything to forget."""
+    def delete_user(self, user_id: str, erase: bool = False) -> bool:
+        """Forget a user's history and derived state (`erase`: also their content settings, so nothing keyed by
+        the id is left); True when there was anything to forget."""
         with self.transaction():
+            n = 0
+            if erase:
+                n += self.conn.execute("DELETE FROM content_preferences WHERE user_id=?", (user_id,)).rowcount
             events = self.conn.execute("SELECT user_id, video_id, type, ts, watch_seconds, completion FROM events "
                                        "WHERE user_id=?", (user_id,)).fetchall()
             apply_counters(self.conn, events, getattr(self, "half_life_days", 7.0), sign=-1)
             self._log_changes(COUNTERS, sorted({e[1] for e in events}))
-            n = self.conn.execute("DELETE FROM events WHERE user_id=?", (user_id,)).rowcount
+            n += self.conn.execute("DELETE FROM events WHERE user_id=?", (user_id,)).rowcount
             n += self.conn.execute("DELETE FROM interests WHERE user_id=?", (user_id,)).rowcount
             n += forget_state(self.conn, user_id)
             n += self.conn.execute("DELETE FROM users WHERE user_id=?", (user_id,)).rowcount

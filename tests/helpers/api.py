@@ -11,6 +11,8 @@ from tests.helpers import SAMPLE_MEDIA, sidecar
 
 KEY = "test-key-123"
 AUTH = {"X-API-Key": KEY}
+ANALYSIS_QUEUE = 44  # uploads the test server lets wait: more than the 40 threads that answer requests
+TOKEN_SECRET = "s" * 32  # REELSENSE_USER_TOKEN_SECRET of the test server: user tokens on
 MAX_UPLOAD_MB = 0.25  # the sample clips fit; five of them glued together do not
 SAMPLE_CLIPS = ("pasta_recipe", "gym_workout", "dance_party", "cat_zoomies")  # uploaded once per test package
 UNKNOWN_VIDEO = "0" * 64  # well-formed, never stored

@@ -5,17 +5,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.api.deps import MomentsDep, RecommenderDep
+from service.api.deps import MomentsDep, RecommenderDep, SearchText
 from service.api.schemas import SearchResults, error_responses
 
 router = APIRouter(tags=["videos"])
 
-Q = Annotated[str, Query(min_length=1, max_length=500, examples=["cat running around"])]
 K = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.get("/search", responses=error_responses(409, 422, 503, codes={409: "space_mismatch", 503: "no_text_model"}))
-def search(q: Q, recommender: RecommenderDep, moments: MomentsDep, k: K = 10) -> SearchResults:
+def search(q: SearchText, recommender: RecommenderDep, moments: MomentsDep, k: K = 10) -> SearchResults:
     """Videos ranked by how well they match the words of `q`, each with the moment (time range, score, thumbnail)
-    that matches best. 422 `empty_query`: nothing but spaces."""
+    that matches best. 422 `empty_query`: nothing but spaces or control characters."""
     return SearchResults(query=q, items=moments.attach(q, recommender.search(q, k)))

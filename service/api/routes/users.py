@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.api.deps import RecommenderDep, RequireApiKey, SettingsDep, UserId
+from service.api.auth import issue_token
+from service.api.deps import RecommenderDep, RequireApiKey, RequireUserAccess, SettingsDep, UserId
 from service.api.schemas import (
     EventBatch,
     EventsAccepted,
@@ -14,6 +15,8 @@ from service.api.schemas import (
     InterestsIn,
     Profile,
     Recommendations,
+    UserErased,
+    UserToken,
     error_responses,
 )
 from service.errors import RequestError
@@ -39,26 +42,47 @@ def post_events(batch: EventBatch, settings: SettingsDep, recommender: Recommend
     return EventsAccepted(accepted=recommender.record_events(events))
 
 
-@router.put("/users/{user_id}/interests", dependencies=[RequireApiKey], responses=error_responses(401, 413, 422))
+@router.put("/users/{user_id}/interests", dependencies=[RequireUserAccess],
+            responses=error_responses(401, 403, 413, 422))
 def put_interests(user_id: UserId, body: InterestsIn, recommender: RecommenderDep) -> Profile:
     """State a user's interests in words and tags (cold start before any event); answers the updated profile."""
     return Profile(**recommender.set_interests(user_id, body.text, list(body.tags)))
 
 
-@router.get("/users/{user_id}/profile", responses=error_responses(422))
+@router.get("/users/{user_id}/profile", dependencies=[RequireUserAccess], responses=error_responses(401, 403, 422))
 def get_profile(user_id: UserId, recommender: RecommenderDep) -> Profile:
     """What the recommender knows about a user: event counts, stated interests, interest tags."""
     return Profile(**recommender.profile(user_id))
 
 
-@router.delete("/users/{user_id}/history", dependencies=[RequireApiKey], responses=error_responses(401, 422))
+@router.delete("/users/{user_id}/history", dependencies=[RequireUserAccess], responses=error_responses(401, 403, 422))
 def delete_history(user_id: UserId, recommender: RecommenderDep) -> HistoryCleared:
-    """Forget a user's interaction history (their profile starts over)."""
+    """Forget a user's interaction history, derived state and stated interests (their profile starts over); their
+    content settings stay (`DELETE /users/{user_id}` erases those too)."""
     recommender.refresh(user_id)
     return HistoryCleared(user_id=user_id, history_cleared=True)
 
 
-@router.get("/users/{user_id}/recommendations", responses=error_responses(422))
+@router.delete("/users/{user_id}", dependencies=[RequireUserAccess], responses=error_responses(401, 403, 422))
+def erase_user(user_id: UserId, recommender: RecommenderDep) -> UserErased:
+    """Erase everything stored under the user id: events (also taken out of the per-video counters), stated
+    interests, the derived serving state (profile sums, per-video signals) and content settings."""
+    return UserErased(user_id=user_id, erased=recommender.refresh(user_id, erase=True))
+
+
+@router.post("/users/{user_id}/token", dependencies=[RequireApiKey],
+             responses=error_responses(401, 422, 503, codes={503: "tokens_disabled"}))
+def issue_user_token(user_id: UserId, settings: SettingsDep) -> UserToken:
+    """A token for this user's own data (for the platform's backend to hand to the user's app), valid for
+    REELSENSE_USER_TOKEN_TTL_S seconds. 503 `tokens_disabled`: REELSENSE_USER_TOKEN_SECRET is not set."""
+    if not settings.user_token_secret:
+        raise RequestError("tokens_disabled", "user tokens are off: set REELSENSE_USER_TOKEN_SECRET")
+    token, expires = issue_token(settings.user_token_secret, user_id, settings.user_token_ttl_s)
+    return UserToken(user_id=user_id, token=token, expires_at=expires)
+
+
+@router.get("/users/{user_id}/recommendations", dependencies=[RequireUserAccess],
+            responses=error_responses(401, 403, 422))
 def recommendations(user_id: UserId, recommender: RecommenderDep, k: K = 10, diversity: Diversity = None,
                     created_after: CreatedAfter = None) -> Recommendations:
     """Ranked video ids with scores and explanations (per-modality contributions); `created_after` limits the

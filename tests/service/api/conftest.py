@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.api import create_app
-from tests.helpers.api import KEY, MAX_UPLOAD_MB, SAMPLE_CLIPS, upload, wait_ready
+from tests.helpers.api import ANALYSIS_QUEUE, KEY, MAX_UPLOAD_MB, SAMPLE_CLIPS, TOKEN_SECRET, upload, wait_ready
 
 
 @pytest.fixture(scope="package")
@@ -20,7 +20,8 @@ def server(settings_factory):
     import uvicorn
 
     settings = settings_factory(workers=2, api_keys=f"other-key,{KEY}", max_upload_mb=MAX_UPLOAD_MB,
-                                job_timeout_s=60, worker_max_jobs=50)
+                                job_timeout_s=60, worker_max_jobs=50, rate_limit_per_s=0,
+                                user_token_secret=TOKEN_SECRET, analysis_queue=ANALYSIS_QUEUE)
     app = create_app(settings)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -20,7 +20,8 @@ ROUTE_ERRORS = [
     ("PUT", "/users/u1/interests", {"json": {"tags": "not a list"}, "headers": AUTH}, 422, "invalid_request"),
     ("GET", "/users/bad%20id!/profile", {}, 422, "invalid_request"),
     ("DELETE", "/users/u1/history", {}, 401, "unauthorized"),
-    ("GET", "/users/u1/recommendations?k=0", {}, 422, "invalid_request"),
+    ("GET", "/users/u1/recommendations?k=0", {"headers": AUTH}, 422, "invalid_request"),
+    ("GET", "/users/u1/profile", {}, 401, "unauthorized"),
     ("POST", "/healthz", {}, 405, "method_not_allowed"),
     ("PUT", "/metrics", {}, 405, "method_not_allowed"),
     ("GET", "/no/such/route", {}, 404, "not_found"),
@@ -41,6 +42,27 @@ def test_route_errors_have_the_error_body(client, method, url, options, status, 
 
 def test_method_not_allowed_names_the_allowed_methods(client):
     assert client.post("/healthz").headers["allow"] == "GET"
+
+
+def test_method_not_allowed_names_the_methods_of_every_route_at_the_path(client):
+    """/videos/{id} has a GET and a DELETE route; the answer names both, not only the first route's."""
+    assert client.put(f"/videos/{UNKNOWN_VIDEO}").headers["allow"] == "DELETE, GET"
+
+
+@pytest.mark.parametrize("query", ["%20", "%1C", "%09%0A", "%00", "%E2%80%8B", "%C2%A0%7F"])
+def test_a_query_of_only_spaces_or_control_characters_is_empty_query(client, query):
+    r = client.get(f"/search?q={query}")
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "empty_query")
+
+
+def test_control_characters_in_a_query_count_as_spaces(client, indexed):
+    r = client.get("/search?q=%00garlic%09%1Cpasta%0A")
+    assert (r.status_code, r.json()["query"]) == (200, "garlic pasta")
+
+
+def test_a_body_that_is_not_utf8_is_invalid_not_a_bad_request(client):
+    r = client.put("/users/u1/interests", content=b"\xff\xfe{", headers={**AUTH, "content-type": "application/json"})
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_request")
 
 
 def test_bad_event_errors_also_say_which_event(client, indexed):

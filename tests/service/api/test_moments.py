@@ -38,14 +38,14 @@ def test_safety_flag_is_never_safe_when_unchecked(client, indexed):
 
 
 def test_content_settings_default_to_hiding_sensitive_videos(client):
-    assert client.get("/users/fresh-user/content-settings").json() == {"user_id": "fresh-user",
+    assert client.get("/users/fresh-user/content-settings", headers=AUTH).json() == {"user_id": "fresh-user",
                                                                       "show_sensitive": False}
 
 
 def test_a_user_opts_in_to_sensitive_videos(client):
     r = client.put("/users/opt-in-user/content-settings", json={"show_sensitive": True}, headers=AUTH)
     assert r.status_code == 200
-    assert client.get("/users/opt-in-user/content-settings").json()["show_sensitive"] is True
+    assert client.get("/users/opt-in-user/content-settings", headers=AUTH).json()["show_sensitive"] is True
 
 
 def test_content_settings_need_the_api_key(client):

@@ -5,24 +5,28 @@ import pytest
 
 ERROR_SCHEMA = "#/components/schemas/ErrorBody"
 # operation -> the error statuses it can answer (auth, unknown ids, validation, conflicts, limits, workers)
+LIMITED = {429}  # every resource route is rate-limited; probes and metrics are not
+USER = {401, 403}  # a user's own data: an admin key or that user's token
 ERROR_STATUSES = {
-    ("post", "/videos"): {400, 401, 409, 413, 415, 422, 503, 504},
-    ("get", "/videos/{video_id}"): {404, 422},
-    ("delete", "/videos/{video_id}"): {401, 404, 422},
-    ("get", "/videos/{video_id}/similar"): {404, 409, 422},
-    ("get", "/videos/{video_id}/frames/{index}.jpg"): {404, 422},
-    ("get", "/videos/{video_id}/same-sound"): {404, 422},
-    ("get", "/sounds/trending"): {422},
-    ("get", "/videos/{video_id}/moments"): {404, 422},
-    ("get", "/jobs/{job_id}"): {404, 422},
-    ("get", "/search"): {409, 422, 503},
-    ("post", "/events"): {401, 413, 422},
-    ("put", "/users/{user_id}/interests"): {401, 413, 422},
-    ("get", "/users/{user_id}/profile"): {422},
-    ("delete", "/users/{user_id}/history"): {401, 422},
-    ("get", "/users/{user_id}/recommendations"): {422},
-    ("put", "/users/{user_id}/content-settings"): {401, 422},
-    ("get", "/users/{user_id}/content-settings"): {422},
+    ("post", "/videos"): {400, 401, 409, 413, 415, 422, 503, 504} | LIMITED,
+    ("get", "/videos/{video_id}"): {404, 422} | LIMITED,
+    ("delete", "/videos/{video_id}"): {401, 404, 422} | LIMITED,
+    ("get", "/videos/{video_id}/similar"): {404, 409, 422} | LIMITED,
+    ("get", "/videos/{video_id}/frames/{index}.jpg"): {404, 422} | LIMITED,
+    ("get", "/videos/{video_id}/same-sound"): {404, 422} | LIMITED,
+    ("get", "/sounds/trending"): {422} | LIMITED,
+    ("get", "/videos/{video_id}/moments"): {404, 422} | LIMITED,
+    ("get", "/jobs/{job_id}"): {404, 422} | LIMITED,
+    ("get", "/search"): {409, 422, 503} | LIMITED,
+    ("post", "/events"): {401, 413, 422} | LIMITED,
+    ("put", "/users/{user_id}/interests"): {413, 422} | USER | LIMITED,
+    ("get", "/users/{user_id}/profile"): {422} | USER | LIMITED,
+    ("delete", "/users/{user_id}/history"): {422} | USER | LIMITED,
+    ("delete", "/users/{user_id}"): {422} | USER | LIMITED,
+    ("post", "/users/{user_id}/token"): {401, 422, 503} | LIMITED,
+    ("get", "/users/{user_id}/recommendations"): {422} | USER | LIMITED,
+    ("put", "/users/{user_id}/content-settings"): {413, 422} | USER | LIMITED,
+    ("get", "/users/{user_id}/content-settings"): {422} | USER | LIMITED,
     ("get", "/healthz"): set(),
     ("get", "/readyz"): {503},
     ("get", "/metrics"): set(),
@@ -94,7 +98,12 @@ def test_video_id_parameters_carry_the_content_hash_pattern(spec):
 
 
 def test_write_operations_require_the_api_key(spec):
-    secured = {key for key, op in operations(spec) if op.get("security")}
-    assert secured == {("post", "/videos"), ("delete", "/videos/{video_id}"), ("post", "/events"),
-                       ("put", "/users/{user_id}/interests"), ("delete", "/users/{user_id}/history"),
-                       ("put", "/users/{user_id}/content-settings")}
+    admin_only = {key for key, op in operations(spec) if op.get("security") == [{"APIKeyHeader": []}]}
+    assert admin_only == {("post", "/videos"), ("delete", "/videos/{video_id}"), ("post", "/events"),
+                          ("post", "/users/{user_id}/token")}
+
+
+def test_user_data_takes_an_admin_key_or_the_users_token(spec):
+    either = {key for key, op in operations(spec) if op.get("security") == [{"APIKeyHeader": []}, {"HTTPBearer": []}]}
+    assert either == {(method, path) for method, path in ERROR_STATUSES if 403 in ERROR_STATUSES[(method, path)]}
+    assert len(either) == 7

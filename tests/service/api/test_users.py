@@ -28,7 +28,7 @@ def test_malformed_events_store_nothing(client, indexed, bad, code):
     assert r.status_code == 422
     assert r.json()["error"]["code"] == code
     assert r.json()["error"]["index"] == 1
-    assert sum(client.get(f"/users/{user}/profile").json()["event_counts"].values()) == 0
+    assert sum(client.get(f"/users/{user}/profile", headers=AUTH).json()["event_counts"].values()) == 0
 
 
 def test_event_request_errors(client, indexed):
@@ -52,7 +52,7 @@ def test_more_events_than_a_batch_may_hold_is_413(client, indexed, app):
 def test_recommendations_follow_events(client, indexed):
     user = "alice"
     assert client.delete(f"/users/{user}/history", headers=AUTH).json() == {"user_id": user, "history_cleared": True}
-    cold = client.get(f"/users/{user}/recommendations", params={"k": 3}).json()
+    cold = client.get(f"/users/{user}/recommendations", params={"k": 3}, headers=AUTH).json()
     assert cold["user_id"] == user
     assert len(cold["items"]) == 3
     events = [
@@ -61,10 +61,11 @@ def test_recommendations_follow_events(client, indexed):
         {"user_id": user, "video_id": indexed["cat_zoomies"], "type": "not_interested"},
     ]
     assert client.post("/events", json={"events": events}, headers=AUTH).json() == {"accepted": 3}
-    profile = client.get(f"/users/{user}/profile").json()
+    profile = client.get(f"/users/{user}/profile", headers=AUTH).json()
     assert profile["event_counts"]["like"] == 1
     assert profile["event_counts"]["not_interested"] == 1
-    items = client.get(f"/users/{user}/recommendations", params={"k": 10, "diversity": 0.3}).json()["items"]
+    feed = client.get(f"/users/{user}/recommendations", params={"k": 10, "diversity": 0.3}, headers=AUTH)
+    items = feed.json()["items"]
     assert indexed["cat_zoomies"] not in [i["video_id"] for i in items]
     assert items
     assert all(set(i) == {"video_id", "score", "rank", "explanation"} for i in items)
@@ -72,14 +73,14 @@ def test_recommendations_follow_events(client, indexed):
 
 
 def test_diversity_outside_0_1_is_invalid(client):
-    assert client.get("/users/alice/recommendations", params={"diversity": 2}).status_code == 422
+    assert client.get("/users/alice/recommendations", params={"diversity": 2}, headers=AUTH).status_code == 422
 
 
 def test_stated_interests_shape_the_profile(client, indexed):
     r = client.put("/users/bob/interests", json={"text": "pasta and home cooking", "tags": ["#food"]}, headers=AUTH)
     assert r.status_code == 200
     assert r.json()["user_id"] == "bob"
-    profile = client.get("/users/bob/profile").json()
+    profile = client.get("/users/bob/profile", headers=AUTH).json()
     assert profile["stated_interests"]
     assert profile["interest_tags"][0]["label"] == "food"
 
@@ -106,7 +107,8 @@ def test_sixteen_concurrent_event_writers_lose_nothing(server, indexed):
     with ThreadPoolExecutor(16) as pool:
         assert len(list(pool.map(writer, range(16)))) == 16
     with httpx.Client(base_url=base) as http:
-        counts = [sum(http.get(f"/users/w{n}/profile").json()["event_counts"].values()) for n in range(16)]
+        profiles = [http.get(f"/users/w{n}/profile", headers=AUTH).json() for n in range(16)]
+    counts = [sum(profile["event_counts"].values()) for profile in profiles]
     assert counts == [20] * 16
 
 
@@ -115,10 +117,11 @@ def test_created_after_ranks_only_newer_videos(client, app, indexed):
     cut = sorted(store.get(v).created_at for v in indexed.values())[len(indexed) // 2 - 1]
     newer = {v for v in store.ids() if store.get(v).created_at > cut}  # other tests' uploads count too
     for user in ("fresh-cold", "alice"):
-        items = client.get(f"/users/{user}/recommendations", params={"k": 20, "created_after": cut}).json()["items"]
+        feed = client.get(f"/users/{user}/recommendations", params={"k": 20, "created_after": cut}, headers=AUTH)
+        items = feed.json()["items"]
         assert items
         assert {i["video_id"] for i in items} <= newer
-    r = client.get("/users/alice/recommendations", params={"created_after": -5})
+    r = client.get("/users/alice/recommendations", params={"created_after": -5}, headers=AUTH)
     assert r.json()["error"]["code"] == "invalid_request"
 
 
@@ -134,10 +137,10 @@ def test_a_feed_waiting_on_the_store_does_not_hold_up_other_feeds(server, app, i
     blocker.execute("BEGIN IMMEDIATE")  # another writer holds the store's write lock
     try:
         with ThreadPoolExecutor(1) as pool, httpx.Client(base_url=base, timeout=60) as http:
-            slow = pool.submit(http.get, "/users/stalled/recommendations")
+            slow = pool.submit(http.get, "/users/stalled/recommendations", headers=AUTH)
             time.sleep(0.5)
             assert not slow.done()
-            assert http.get("/users/alice/recommendations").status_code == 200
+            assert http.get("/users/alice/recommendations", headers=AUTH).status_code == 200
             assert http.get(f"/videos/{indexed['gym_workout']}/similar").status_code == 200
             assert not slow.done()
             blocker.execute("ROLLBACK")

@@ -62,11 +62,11 @@ def test_delete_removes_the_video_everywhere(client, indexed):
     assert r.status_code == 201, r.text
     vid = r.json()["id"]
     fresh = {"k": 10, "created_after": client.app.state.store.get(vid).created_at - 1}
-    feed = client.get("/users/newcomer/recommendations", params=fresh).json()["items"]
+    feed = client.get("/users/newcomer/recommendations", params=fresh, headers=AUTH).json()["items"]
     assert vid in {i["video_id"] for i in feed}  # in the live index at once: no rebuild
     assert client.delete(f"/videos/{vid}").status_code == 401
     assert client.delete(f"/videos/{vid}", headers=AUTH).json() == {"id": vid, "deleted": True}
-    assert client.get("/users/newcomer/recommendations", params=fresh).json()["items"] == []
+    assert client.get("/users/newcomer/recommendations", params=fresh, headers=AUTH).json()["items"] == []
     assert client.get(f"/videos/{vid}").json()["error"]["code"] == "video_not_found"
     assert vid not in {i["video_id"] for i in client.get("/search", params={"q": "forest timelapse"}).json()["items"]}
     assert client.delete(f"/videos/{vid}", headers=AUTH).status_code == 404

@@ -144,3 +144,16 @@ def test_trending_counts_the_events_inside_the_window_only(stored):
     top = store.trending_sounds(since, {"like": 1.0})
     assert [(item["sound_id"], item["events"], item["score"]) for item in top] == [
         (sound_id(records, "other_song"), {"like": 2}, 2.0)]
+
+
+def test_an_erased_users_events_leave_the_trending_counters(stored):
+    """The hourly per-sound counters lose a user's events when the user is erased, as the per-video ones do."""
+    store, records = stored
+    since = 3600.0 * 2_000_000  # a window of its own, on a whole hour: every event lands in a counter
+    other, song = records["other_song"].id, records["song_full"].id
+    store.add_events([("erased-fan", other, "like", since + 7200, None, None),
+                      ("erased-fan", other, "like", since + 7300, None, None),
+                      ("kept-fan", song, "like", since + 7200, None, None)])
+    store.delete_user("erased-fan", erase=True)
+    top = store.trending_sounds(since, {"like": 1.0})
+    assert [(item["sound_id"], item["events"]) for item in top] == [(sound_id(records, "song_full"), {"like": 1})]

@@ -15,8 +15,10 @@ from extractors.media.types import DEFAULT_LIMITS, MediaInfo, MediaLimits
 def open_container(path: Path, limits: MediaLimits = DEFAULT_LIMITS) -> av.container.InputContainer:
     """Open only files that start like a video container, with an accepted demuxer, reading local bytes only.
 
-    FFmpeg would otherwise open playlists (HLS, concat) that pull in other files or URLs. Any frame FFmpeg
-    decodes while it reads the stream parameters is held to `limits.max_pixels` (see `decoder_options`).
+    FFmpeg would otherwise open playlists (HLS, concat) that pull in other files or URLs. While it reads the
+    stream parameters FFmpeg decodes no frame (`skip_frame=all`; it would otherwise decode a first H.264
+    frame to learn its pixel format, whatever its size): dimensions come from the container and the codec
+    headers alone. `limits` is not consulted here; `decoder_options` holds what is decoded later.
     """
     try:
         family = sniff_file(path)
@@ -26,7 +28,7 @@ def open_container(path: Path, limits: MediaLimits = DEFAULT_LIMITS) -> av.conta
         raise MediaError("not_media", f"{path.name} is not a video file (its first bytes match no video container)")
     try:
         container = av.open(str(path), mode="r", metadata_errors="ignore",
-                            options={"protocol_whitelist": "file", **decoder_options(limits)})
+                            options={"protocol_whitelist": "file", "skip_frame": "all"})
     except av.error.FFmpegError as exc:
         raise MediaError(
             "corrupt", f"{path.name} looks like a video container but cannot be read ({exc.strerror or exc})"

@@ -126,7 +126,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from service.pipeline import read_sidecar
 
     path = Path(args.file)
-    sidecar = read_sidecar(path)
+    sidecar = read_sidecar(path, _settings(args).sidecar_max_kb * 1024)
     if sidecar.problem:
         _say(f"warning: [{sidecar.problem.code}] {sidecar.problem.message}")
     meta = sidecar.meta

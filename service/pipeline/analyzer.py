@@ -103,7 +103,8 @@ class Analyzer:
         """Prepared files from CPU-stage results: (path, result, words or None for the sidecar's, id or None for
         the content hash); the text encoder runs once for all of them, with each file's on-screen text.
         A sidecar that cannot be used leaves the file without words, with a warning."""
-        sidecars = [Sidecar(meta) if meta is not None else read_sidecar(path) for path, _, meta, _ in items]
+        limit = self.settings.sidecar_max_kb * 1024
+        sidecars = [Sidecar(meta) if meta is not None else read_sidecar(path, limit) for path, _, meta, _ in items]
         metas = [s.meta for s in sidecars]
         t0 = time.perf_counter()
         texts = self.text.extract_many(

@@ -50,6 +50,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
     from service.pipeline.batch import embed_folder, find_videos
     from service.pipeline.parquet import write_parquet
 
+    if args.engine == "ray":
+        return _embed_with_ray(args)
     root = Path(args.folder)
     if not root.exists():
         raise CommandError("not_found", f"{root} does not exist")
@@ -82,6 +84,36 @@ def cmd_embed(args: argparse.Namespace) -> int:
         _say(f"  failed: {f.path} [{f.code}]")
     for w in report.warnings:
         _say(f"  warning: {w.path} [{w.code}] {w.message}")
+    return 1 if report.failures else 0
+
+
+def _embed_with_ray(args: argparse.Namespace) -> int:
+    """The Ray Data engine: shards (and _errors.jsonl) under --out; a store given with --db is only read, for
+    the ids already embedded (`reelsense import OUT` loads the shards into it)."""
+    from tqdm import tqdm
+
+    from service.errors import CommandError
+    from service.pipeline.ray_engine import embed_with_ray, require_ray
+
+    require_ray()
+    if not args.out:
+        raise CommandError("no_output", "--engine ray writes Parquet shards: give the folder or URI with --out")
+    settings = _settings(args)
+    known: list[str] = []
+    if args.db and Path(args.db).is_file():
+        with _components(args).store() as store:
+            known = store.ids()
+    with tqdm(desc="embedding", unit="video", file=sys.stderr, disable=args.quiet) as bar:
+        report = embed_with_ray(settings, args.folder, args.out, args.address, known, progress=bar.update,
+                                on_failure=lambda f: tqdm.write(f"FAILED {f['path']}: [{f['code']}] {f['message']}",
+                                                                file=sys.stderr))
+    if args.timings:
+        Path(args.timings).write_text(json.dumps({"embedded": report.written, "stage_seconds": report.stage_seconds}))
+    _say(f"{len(report.files)} files: {report.written} embedded into {len(report.shards)} shard(s), "
+         f"{report.skipped} already embedded, {len(report.failures)} failed; output {args.out} "
+         f"(load it with `reelsense import {args.out}`)")
+    for f in report.failures:
+        _say(f"  failed: {f['path']} [{f['code']}]")
     return 1 if report.failures else 0
 
 

@@ -18,9 +18,16 @@ def build_parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
 
 
 def _media_commands(sub, commands: dict[str, Callable]) -> None:
-    embed = sub.add_parser("embed", help="embed every video under a folder into the store (resumable)")
-    embed.add_argument("folder")
-    embed.add_argument("--out", help="also write one Parquet row per video to this file")
+    embed = sub.add_parser("embed", help="embed every video under a folder into the store (resumable), or with "
+                                         "--engine ray into Parquet shards on a Ray cluster")
+    embed.add_argument("folder", help="a folder or file; with --engine ray also any URI pyarrow reads (s3://...)")
+    embed.add_argument("--out", help="also write one Parquet row per video to this file; with --engine ray (required)"
+                                     " the folder or URI the shards and _errors.jsonl go to")
+    embed.add_argument("--engine", choices=["local", "ray"], default="local",
+                       help="local: this machine, into the store; ray: a Ray Data job writing shards "
+                            "(pip install 'reelsense[ray]'), to load with `reelsense import`")
+    embed.add_argument("--address", help="--engine ray: the cluster to join (auto, ray://HOST:PORT); "
+                                         "default: RAY_ADDRESS or a Ray started on this machine")
     embed.add_argument("--db", help=DB_HELP)
     embed.add_argument("--show", action="store_true", help="print each video's top tags and modality weights")
     embed.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -127,6 +127,16 @@ class Settings(BaseSettings):
     clip_batch_size: PositiveInt = 64  # frames per CLIP forward pass, taken from several videos
     # "auto": fp16 on CUDA, bf16 on CPUs with native bf16 (AMX/AVX-512 BF16), else fp32 (same space either way).
     clip_precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    # `reelsense embed --engine ray` (pip install reelsense[ray]): CPU-stage actors (decode, frame statistics,
+    # OCR, audio; 0: one per CPU the model actors leave free on a GPU cluster, one per CPU without GPUs), model
+    # actors (text, CLIP, fusion, shard writing; 0: one per GPU, or one without GPUs), the CPUs a model actor
+    # reserves, videos per model batch (= rows per Parquet shard), and calls queued per actor (backpressure:
+    # how far decoding may run ahead of the models).
+    ray_media_actors: Annotated[int, Field(ge=0)] = 0
+    ray_model_actors: Annotated[int, Field(ge=0)] = 0
+    ray_model_cpus: Annotated[float, Field(gt=0)] = 1.0
+    ray_batch_size: PositiveInt = 32
+    ray_in_flight: PositiveInt = 2
     clip_zero_shot: bool = True  # zero-shot taxonomy and scene tags (only when CLIP weights are loaded)
     clip_tag_min_score: Share = 0.12  # mean class probability a zero-shot tag needs
 

@@ -103,6 +103,12 @@ class Components:
         self._pooled = True  # the analyzer built after this leaves librosa to the workers (see `analyzer`)
         return MediaPool(self.settings, processes).warm()
 
+    def media_elsewhere(self) -> Components:
+        """Say that other processes run this process's CPU stage (a Ray model actor, fed by CPU-stage actors):
+        its analyzer then skips librosa's JIT warm-up, as after `media_pool()`. Call before `analyzer`."""
+        self._pooled = True
+        return self
+
     @cached_property
     def gpu_decoder(self) -> NvdecDecoder | None:
         """NVDEC through PyNvVideoCodec when `gpu_decode` allows and CUDA and the package are present, else None."""

@@ -93,6 +93,11 @@ class MediaPool:
         threading.Thread(target=start_the_others, name="pool-warm", daemon=True).start()
         return self
 
+    def ready(self) -> MediaPool:
+        """Block until the first worker is up (after `warm`); its start-up error is raised here."""
+        self._wait_for_first()
+        return self
+
     def restart(self) -> None:
         """Replace the pool when a dead worker broke it (nothing happens while it works)."""
         try:

@@ -155,19 +155,23 @@ class BatchRunner:
         return outcomes
 
     def _embed(self, prepared: list[Prepared]) -> list[np.ndarray | None]:
-        """Per file, its frames' unit CLIP vectors from shared forward passes (None without CLIP weights);
-        each file is charged its share of the time."""
-        visual = self.analyzer.visual
-        if visual.clip is None or not prepared:
-            return [None] * len(prepared)
-        t0 = time.perf_counter()
-        counts = [len(p.media.frames) for p in prepared]
-        vectors = visual.embed_frames([f for p in prepared for f in p.media.frames])
-        elapsed = time.perf_counter() - t0
-        for p, n in zip(prepared, counts, strict=True):
-            p.seconds["visual"] = elapsed * n / max(1, sum(counts))
-        bounds = np.cumsum([0, *counts])
-        return [vectors[a:b] for a, b in itertools.pairwise(bounds)]
+        return embed_prepared(self.analyzer, prepared)
+
+
+def embed_prepared(analyzer: Analyzer, prepared: list[Prepared]) -> list[np.ndarray | None]:
+    """Per file, its frames' unit CLIP vectors from shared forward passes (None without CLIP weights); each
+    file is charged its share of the time. Used by this runner and by the Ray engine's model actors."""
+    visual = analyzer.visual
+    if visual.clip is None or not prepared:
+        return [None] * len(prepared)
+    t0 = time.perf_counter()
+    counts = [len(p.media.frames) for p in prepared]
+    vectors = visual.embed_frames([f for p in prepared for f in p.media.frames])
+    elapsed = time.perf_counter() - t0
+    for p, n in zip(prepared, counts, strict=True):
+        p.seconds["visual"] = elapsed * n / max(1, sum(counts))
+    bounds = np.cumsum([0, *counts])
+    return [vectors[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _frames(result: MediaResult | MediaError) -> int:

@@ -1,0 +1,146 @@
+"""The two kinds of Ray Data actors of `reelsense embed --engine ray` (ray_engine.py wires them). Both are plain
+classes: Ray builds one per actor, so models load once per actor, and they do not import ray themselves.
+
+- `MediaActor` (CPU): copies a file to the node when it is remote, hashes it, skips ids already embedded, and
+  runs the CPU stage (stages.MediaStage: decode, frame statistics, OCR, audio) in one spawned worker process,
+  the local engine's pool.MediaPool, so a file that crashes the decoder is a `decoder_crashed` row, not a
+  lost actor.
+- `ModelActor` (a GPU each when the cluster has them): text encoder, CLIP on the frames of the whole batch,
+  fusion, then one Parquet shard per batch, written straight to the output folder (never next to shards of
+  another embedding space).
+
+Between them each file is one row of `STAGE_SCHEMA`; the job's output is one row of `SUMMARY_SCHEMA` a file.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pickle
+from contextlib import contextmanager
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import pyarrow as pa
+
+from extractors.base import VideoMeta
+from extractors.errors import MediaError
+from service.pipeline.analyzer import read_sidecar
+from service.pipeline.pool import BrokenProcessPool, MediaPool, crashed
+from service.pipeline.shards import write_shard
+from service.pipeline.sources import local_copy
+
+STAGE_SCHEMA = pa.schema([
+    ("path", pa.string()), ("id", pa.string()),
+    ("status", pa.string()),  # "ok", "skipped" (already embedded) or "failed"
+    ("code", pa.string()), ("message", pa.string()),
+    ("meta", pa.string()),  # the sidecar's words, JSON
+    ("result", pa.large_binary()),  # the pickled stages.MediaResult
+])
+SUMMARY_SCHEMA = pa.schema([
+    ("path", pa.string()), ("id", pa.string()),
+    ("status", pa.string()),  # "written", "skipped" or "failed"
+    ("code", pa.string()), ("message", pa.string()),
+    ("shard", pa.string()),  # the shard's name, for written rows
+    ("seconds", pa.string()),  # seconds per stage, JSON
+])
+
+
+@contextmanager
+def _node_lock(folder: Path):
+    """One CPU-stage actor at a time on a node builds its stage: the first fills librosa's JIT cache alone
+    (numba's cache is not safe for concurrent writers), the others then load it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".reelsense-start.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class MediaActor:
+    """The CPU stage of one file per call. `done`: ids already in the output's shards or the given store. The
+    worker process starts with the first file to decode, so a rerun that skips everything starts none."""
+
+    def __init__(self, settings, done: frozenset[str], threads: int = 1):
+        self.settings, self.done, self.threads = settings, done, threads
+        self._pool: MediaPool | None = None
+
+    @property
+    def pool(self) -> MediaPool:
+        if self._pool is None:
+            with _node_lock(Path(os.environ.get("NUMBA_CACHE_DIR") or self.settings.numba_cache)):
+                self._pool = MediaPool(self.settings, 1, self.threads).warm().ready()
+        return self._pool
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        rows = [self.run(location) for location in batch.column("path").to_pylist()]
+        return pa.Table.from_pylist(rows, schema=STAGE_SCHEMA)
+
+    def run(self, location: str) -> dict:
+        row = dict.fromkeys(STAGE_SCHEMA.names) | {"path": location, "status": "failed"}
+        try:
+            copy = local_copy(location)
+        except OSError as exc:
+            return row | {"code": "unreadable", "message": f"{location}: {exc}"}
+        try:
+            row["id"] = copy.sha256
+            if copy.sha256 in self.done:
+                return row | {"status": "skipped"}
+            result = self.pool.submit(copy.path).result()
+            meta = json.dumps(asdict(read_sidecar(copy.path)))
+            return row | {"status": "ok", "meta": meta, "result": pickle.dumps(result, protocol=5)}
+        except MediaError as exc:
+            return row | {"code": exc.code, "message": exc.message}
+        except BrokenProcessPool:
+            self.pool.restart()
+            error = crashed(Path(location))
+            return row | {"code": error.code, "message": error.message}
+        finally:
+            copy.remove()
+
+
+class ModelActor:
+    """Text, CLIP and fusion for a batch of CPU-stage rows, written as one shard to `out`. `threads` caps torch
+    and BLAS in this actor (its CPU reservation; 0 on a GPU actor). Models load once, with the first batch
+    that has a file to embed."""
+
+    def __init__(self, settings, out: str, spaces: frozenset[str] = frozenset(), threads: int = 0):
+        from service.factory import Components
+
+        self.components = Components(settings, process_threads=threads).media_elsewhere()
+        self.out, self.spaces = out, spaces
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        rows = batch.to_pylist()
+        ok = [r for r in rows if r["status"] == "ok"]
+        if ok and self.spaces and self.components.analyzer.space_id not in self.spaces:
+            refused = {"status": "failed", "code": "space_mismatch", "message": self._other_space()}
+            rows = [r | refused if r["status"] == "ok" else r for r in rows]
+            ok = []
+        shard, seconds = self.embed(ok) if ok else ("", [])
+        done = iter(seconds)
+        summary = [
+            {"path": r["path"], "id": r["id"], "code": r["code"], "message": r["message"],
+             **({"status": "written", "shard": shard, "seconds": json.dumps(next(done))} if r["status"] == "ok"
+                else {"status": r["status"], "shard": None, "seconds": None})}
+            for r in rows
+        ]
+        return pa.Table.from_pylist(summary, schema=SUMMARY_SCHEMA)
+
+    def _other_space(self) -> str:
+        return (f"{self.out} holds vectors of embedding space {sorted(self.spaces)[0]}; these models make "
+                f"{self.components.analyzer.space_id}, which are never mixed: write to another folder")
+
+    def embed(self, rows: list[dict]) -> tuple[str, list[dict[str, float]]]:
+        """The records of `rows` in one shard; returns its name and each file's seconds per stage."""
+        from service.pipeline.runner import embed_prepared
+
+        analyzer = self.components.analyzer  # models load with the first batch that has files to embed
+        prepared = analyzer.with_text([(Path(r["path"]), pickle.loads(r["result"]), VideoMeta(**json.loads(r["meta"])),
+                                        r["id"]) for r in rows])
+        vectors = embed_prepared(analyzer, prepared)
+        records = [replace(analyzer.finish(p, v), path=r["path"])  # a URI stays a URI
+                   for p, v, r in zip(prepared, vectors, rows, strict=True)]
+        return write_shard(records, self.out), [p.seconds for p in prepared]

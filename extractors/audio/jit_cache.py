@@ -80,9 +80,9 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def _state(folder: Path) -> str:
-    """A digest of every cache file's name, size and modification time."""
+    """A digest of every cache file's name, size and modification time (dot files are locks and records)."""
     entries = sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
-                     for p in folder.rglob("*") if p.is_file() and p.name not in (LOCK, VERIFIED))
+                     for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     return hashlib.sha256(json.dumps(entries).encode()).hexdigest()
 
 

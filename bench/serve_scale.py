@@ -1,6 +1,7 @@
 """Recommendation serving at platform scale, through the real entry points: a synthetic catalogue in the real
 Parquet schema loaded with `reelsense import`, the real HTTP server (`reelsense serve`) as a subprocess, events
-through `POST /events`, then 16 concurrent clients asking for feeds (warm and cold users), search and similar.
+through `POST /events`, then 16 concurrent clients asking for feeds (warm and cold users), search and similar, and
+how soon other processes' writes to the store are served (bench/cross_process.py).
 
     python bench/serve_scale.py --videos 100000 --events 1000000 --users 50000
     python bench/serve_scale.py --videos 1000000 --events 1000000 --more-events 9000000 --users 100000 \\
@@ -32,6 +33,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from bench import cross_process  # noqa: E402
 from bench.synthetic_catalogue import event_chunks, video_id, write_catalogue  # noqa: E402
 
 KEY = "bench-key"
@@ -253,8 +255,9 @@ def parse_args() -> argparse.Namespace:
     return ap.parse_args()
 
 
-def load(args, workdir: Path, db: Path, env: dict[str, str], http_events: int) -> None:
-    """Synthetic Parquet -> `reelsense import` -> bulk preload of the events not posted through HTTP."""
+def load(args, workdir: Path, db: Path, env: dict[str, str], http_events: int) -> tuple:
+    """Synthetic Parquet -> `reelsense import` -> bulk preload of the events not posted through HTTP; returns the
+    server's embedding space (id, dims, model names)."""
     space, dims, models = space_of(env)
     print(f"serve_scale: {args.videos:,} videos ({sum(dims.values())} floats: {dims}), {args.events:,} events "
           f"({http_events:,} through POST /events, the rest preloaded through the store's bulk path), "
@@ -269,10 +272,12 @@ def load(args, workdir: Path, db: Path, env: dict[str, str], http_events: int) -
     if bulk:
         rate = preload(db, bulk, args.videos, args.users, 7, env)
         print(f"  preloaded {bulk:,} events through the bulk path at {rate:,.0f} events/s", flush=True)
+    return space, dims, models
 
 
-def serve(args, db: Path, env: dict[str, str], http_events: int, target_ms: float) -> tuple[float, float]:
-    """Start the server, post events, run the clients, upload clips; returns peak RSS (server, workers)."""
+def serve(args, db: Path, env: dict[str, str], http_events: int, target_ms: float, space: tuple) -> tuple[float, float]:
+    """Start the server, post events, run the clients, upload clips, let other processes write to its store;
+    returns peak RSS (server, workers)."""
     server = Server(db, env)
     print(f"  server ready (index loaded, models warmed) in {server.ready_s:.1f} s", flush=True)
     if http_events:
@@ -283,6 +288,7 @@ def serve(args, db: Path, env: dict[str, str], http_events: int, target_ms: floa
         print(f"  upload (analysed in a worker) {upload_s:.2f} s, stored -> visible in feed and similar "
               f"{visible_s * 1000:.0f} ms   target visible <= {TARGETS['visible_s']:g} s"
               f"{'  OK' if visible_s <= TARGETS['visible_s'] else '  MISS'}", flush=True)
+    cross_process.report(server.base, db, env, *space)  # other processes' writes -> served (bench/cross_process.py)
     label = f"{args.events / 1e6:g}M events"
     report_queries(f"{label}, 1 client", query_load(server.base, args.videos, args.users, 1, 100), target_ms)
     report_queries(f"{label}, {args.clients} clients", query_load(server.base, args.videos, args.users,
@@ -317,8 +323,8 @@ def main() -> int:
     target_ms = TARGETS["feed_p99_ms"][1_000_000 if args.videos > 100_000 else 100_000]
     env = server_env(workdir, random_clip_checkpoint(workdir.parent))
     try:
-        load(args, workdir, db, env, http_events)
-        rss, workers = serve(args, db, env, http_events, target_ms)
+        space = load(args, workdir, db, env, http_events)
+        rss, workers = serve(args, db, env, http_events, target_ms, space)
         if args.more_events:
             rss2, workers2 = serve_more(args, db, env, target_ms)
             rss, workers = max(rss, rss2), max(workers, workers2)

@@ -42,8 +42,8 @@ def _fuse(vectors: dict[str, np.ndarray], confidence: dict[str, np.ndarray], tem
 
 
 def write_catalogue(folder: Path, n: int, dims: dict[str, int], models: dict[str, str], space_id: str,
-                    seed: int = 0, shard: int = 50_000) -> list[Path]:
-    """Parquet shards of n videos; returns the shard paths."""
+                    seed: int = 0, shard: int = 50_000, first: int = 0) -> list[Path]:
+    """Parquet shards of n videos numbered from `first`; returns the shard paths."""
     rng = np.random.default_rng(seed)
     centres = {m: rng.normal(size=(TOPICS, d)).astype(np.float32) for m, d in dims.items()}
     categories = [c.id for c in load_taxonomy()]
@@ -62,7 +62,7 @@ def write_catalogue(folder: Path, n: int, dims: dict[str, int], models: dict[str
                 v[silent], confidence[m][silent] = 0.0, 0.0
             vectors[m] = v
         fused, weights = _fuse(vectors, confidence)
-        ids = [video_id(start + i) for i in range(size)]
+        ids = [video_id(first + start + i) for i in range(size)]
         category = [categories[t % len(categories)] for t in topic]
         text_tags = [[{"label": c, "score": 0.7, "source": "category"}, {"label": f"#topic{t}", "score": 1.0,
                                                                          "source": "hashtag"}]

@@ -279,10 +279,27 @@ def cmd_fusion_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fit(args: argparse.Namespace) -> int:
+    rec = _components(args).recommender(with_models=False)
+    with rec.store:
+        print(json.dumps(rec.fit(holdout=args.holdout, min_users=args.min_users, seed=args.seed), indent=2))
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from service.recommend.evaluation import SimulationConfig, format_report, run_simulation
 
     components = _components(args)
+    if args.movielens:
+        from service.recommend.movielens.run import EvalConfig, evaluate_movielens, format_table
+
+        cfg = EvalConfig(folds=args.folds, run_folds=min(args.run_folds or args.folds, args.folds), seed=args.seed,
+                         half_life_days=args.half_life_days, lightfm=not args.no_lightfm,
+                         new_items=not args.skip_new_items)
+        table = evaluate_movielens(Path(args.movielens), components.settings, components.text, cfg,
+                                   components.settings.data_dir / "movielens", say=_say)
+        print(format_table(table, cfg))
+        return 0
     cfg = SimulationConfig(test_users=args.users, videos=args.videos, seed=args.seed, k=args.k)
     figures = run_simulation(components.settings, cfg, None if args.no_text else components.text)
     print(json.dumps(figures, indent=2) if args.json else format_report(figures, cfg.k))
@@ -349,7 +366,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 COMMANDS = {
     "embed": cmd_embed, "import": cmd_import, "tag": cmd_tag, "reindex": cmd_reindex, "duplicates": cmd_duplicates,
     "recommend": cmd_recommend, "search": cmd_search, "events": cmd_events,
-    "fusion fit": cmd_fusion_fit, "evaluate": cmd_evaluate, "topics fit": cmd_topics_fit,
+    "fusion fit": cmd_fusion_fit, "fit": cmd_fit, "evaluate": cmd_evaluate, "topics fit": cmd_topics_fit,
     "topics show": cmd_topics_show, "serve": cmd_serve,
 }
 

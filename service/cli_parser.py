@@ -100,6 +100,14 @@ def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
     fit.add_argument("--db", help=DB_HELP)
     fit.set_defaults(func=commands["fusion fit"])
 
+    fit_all = sub.add_parser("fit", help="learn co-engagement, hybrid blend weights and modality weights from "
+                                         "recorded events; reports the held-out gain")
+    fit_all.add_argument("--holdout", type=float, default=0.2, help="share of users held out to choose and report")
+    fit_all.add_argument("--min-users", type=int, default=20, help="fewer held-out users: keep the defaults")
+    fit_all.add_argument("--seed", type=int, default=0)
+    fit_all.add_argument("--db", help=DB_HELP)
+    fit_all.set_defaults(func=commands["fit"])
+
     ev = sub.add_parser("evaluate", help="offline cold-start simulation against popularity and random baselines")
     ev.add_argument("--users", type=int, default=60)
     ev.add_argument("--videos", type=int, default=480)
@@ -107,6 +115,14 @@ def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
     ev.add_argument("-k", type=int, default=10)
     ev.add_argument("--no-text", action="store_true", help="synthetic text vectors instead of the text encoder")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--movielens", metavar="DIR", help="evaluate on a MovieLens folder (ratings.csv + movies.csv, "
+                    "or u.data + u.item) against random, popularity, plain content and LightFM")
+    ev.add_argument("--folds", type=int, default=5, help="MovieLens: user folds (each held out in turn)")
+    ev.add_argument("--run-folds", type=int, help="MovieLens: run only the first N folds (default: all)")
+    ev.add_argument("--half-life-days", type=float, default=365.0,
+                    help="MovieLens: half-life of the popularity counters (the data spans decades)")
+    ev.add_argument("--no-lightfm", action="store_true", help="MovieLens: skip the LightFM baseline")
+    ev.add_argument("--skip-new-items", action="store_true", help="MovieLens: only the new-user scenarios")
     ev.add_argument("--db", help=argparse.SUPPRESS)
     ev.set_defaults(func=commands["evaluate"])
 

@@ -23,7 +23,7 @@ from extractors.prototypes import PrototypeClassifier
 from extractors.text.categories import CATEGORY_TEMPERATURE, category_classifier
 from extractors.text.encoder import OFFLINE_MINILM, load_sentence_encoder
 from extractors.text.hashtags import hashtag_phrase
-from extractors.text.keywords import select_keywords
+from extractors.text.keywords import candidate_phrases, select_keywords
 from extractors.text.normalize import PLATFORM_NOISE, CleanedText, clean_input, words
 from extractors.text.topics import TopicModel, document_tokens
 
@@ -152,14 +152,26 @@ class TextExtractor:
         """Extract a batch: all fields of all videos go through the encoder in one call."""
         cleaned = [clean_input(m) for m in metas]
         flat = [(i, name, body) for i, c in enumerate(cleaned) for name, body in c.fields.items()]
-        vectors = self.embed([body for _, _, body in flat], batch_size)
+        distinct = list(dict.fromkeys(body for _, _, body in flat))  # shared hashtags/descriptions: encoded once
+        position = {body: j for j, body in enumerate(distinct)}
+        vectors = self.embed(distinct, batch_size)[[position[body] for _, _, body in flat]]
+        rows_of: dict[int, list[int]] = {}
+        for j, (owner, _, _) in enumerate(flat):
+            rows_of.setdefault(owner, []).append(j)
+        keyword_vectors = self._keyword_vectors(cleaned, batch_size)
         out = []
         for i, c in enumerate(cleaned):
-            rows = [j for j, (owner, _, _) in enumerate(flat) if owner == i]
-            out.append(self._features(c, [flat[j][1] for j in rows], vectors[rows]))
+            rows = rows_of.get(i, [])
+            out.append(self._features(c, [flat[j][1] for j in rows], vectors[rows], keyword_vectors))
         return out
 
-    def _features(self, cleaned: CleanedText, names: list[str], vectors: np.ndarray) -> ModalityFeatures:
+    def _keyword_vectors(self, cleaned: list[CleanedText], batch_size: int) -> dict[str, np.ndarray]:
+        """Every keyword candidate of the batch embedded in one encoder call (each distinct phrase once)."""
+        phrases = sorted({p for c in cleaned if c.content_words for p in candidate_phrases(list(c.fields.values()))})
+        return dict(zip(phrases, self.embed(phrases, batch_size), strict=True))
+
+    def _features(self, cleaned: CleanedText, names: list[str], vectors: np.ndarray,
+                  keyword_vectors: dict[str, np.ndarray]) -> ModalityFeatures:
         content = cleaned.content_words
         if not names or not content:
             reason = "no text" if not names else "no meaningful words"
@@ -169,7 +181,9 @@ class TextExtractor:
         vector = self._weighted(names, vectors)
         tags = self._hashtag_tags(cleaned.hashtags)
         tags += [Tag(kw, score, "keyword") for kw, score in
-                 select_keywords(vector, [cleaned.fields[n] for n in names], self.embed, top_n=self.max_keywords)]
+                 select_keywords(vector, [cleaned.fields[n] for n in names],
+                                 lambda phrases: np.stack([keyword_vectors[p] for p in phrases]),
+                                 top_n=self.max_keywords)]
         tags += self._category_tags(vector)
         stats = self._base_stats(cleaned, content)
         stats["categories"] = {cid: round(p, 4) for cid, p in self.categories.ranked(vector)[:5]}

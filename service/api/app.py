@@ -54,11 +54,14 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
         if start_workers:
             state.pool.start()
         state.recommender = await run_in_threadpool(load_recommender, components)
+        state.follower = _follow_changes(components, state.recommender)
         state.moments = components.moment_search(state.store)
         state.ingest = Ingest(settings, state.store, state.pool, state.recommender, state.metrics, state.jobs)
         if index_folder is not None and start_workers:
             index_folder_in_background(Path(index_folder), settings, state.pool, state.recommender)
         yield
+        if state.follower is not None:
+            state.follower.stop()
         state.pool.close()
         await run_in_threadpool(state.recommender.save_index)  # a restart loads it instead of rebuilding
         state.store.close()
@@ -91,6 +94,15 @@ def _one_torch_thread(restore: int | None = None) -> int:
     previous = torch.get_num_threads()
     torch.set_num_threads(restore or 1)
     return previous
+
+
+def _follow_changes(components: Components, recommender):
+    """Apply other processes' writes to the store (service.recommend.follow) in a background thread."""
+    if components.settings.change_poll_s <= 0:
+        return None
+    from service.recommend.follow import ChangeFollower
+
+    return ChangeFollower(recommender, components.store(), components.settings.change_poll_s).start()
 
 
 def load_recommender(components: Components):

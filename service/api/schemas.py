@@ -193,7 +193,8 @@ class VideoDeleted(ResponseModel):
 
 # -- ranked lists ---------------------------------------------------------------------------------
 EXPLANATION_EXAMPLE = {"contributions": {"text": 0.4, "visual": 0.3, "audio": 0.13}, "matched_tags": ["food"],
-                       "reason": "content", "category": "food", "negative_penalty": 0.0}
+                       "reason": "content", "category": "food", "negative_penalty": 0.0,
+                       "signals": {"content": 0.8, "prior": 0.4, "collaborative": 1.1}, "scoring_stage": "warm"}
 RANKED_EXAMPLE = [{"video_id": VIDEO_ID_EXAMPLE, "score": 0.83, "rank": 1, "explanation": EXPLANATION_EXAMPLE}]
 
 

@@ -5,6 +5,13 @@ Each worker loads the models once (CLIP, MiniLM, librosa warmed up), then caps i
 worker and waits on that worker's pipe with a wall-clock timeout: a worker that dies fails only its own
 job (`decoder_crashed`), one that overruns is killed (`timeout`), and either way a fresh worker is
 started in the background. Workers are also replaced after `max_jobs` jobs (recycling).
+
+A worker dies with the server: it holds the read end of a pipe (its lifeline) whose only write end is the
+server's, and a thread in the worker exits the process as soon as that end closes, which the kernel does when the
+server exits in any way, SIGKILL included. So a killed server leaves no worker decoding for nobody, and a
+restarted one never finds the last one's. (Linux's parent-death signal, prctl(PR_SET_PDEATHSIG), would not do:
+it fires when the *thread* that started the child exits, and workers are started from short-lived threads; it is
+also Linux-only, where a pipe works on every POSIX system.)
 """
 from __future__ import annotations
 
@@ -53,9 +60,24 @@ def _analyze(analyzer, path: str, meta: dict, video_id: str):
     return analyzer.finish(analyzer.prepare(Path(path), VideoMeta(**meta), video_id))
 
 
-def worker_main(conn, settings, memory_mb: int) -> None:
+def _exit_with_parent(lifeline) -> None:
+    """Exit this process at once when the parent's end of `lifeline` closes (the parent exited or let go)."""
+
+    def watch() -> None:
+        try:
+            lifeline.recv()  # nothing is ever sent: this returns only by EOF
+        except (EOFError, OSError):
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
+def worker_main(conn, settings, memory_mb: int, lifeline=None) -> None:
     """Entry point of a worker process: load models, report ready, then serve jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    if lifeline is not None:
+        _exit_with_parent(lifeline)
     from service.factory import Components
 
     try:
@@ -92,6 +114,7 @@ class _Worker:
     process: mp.process.BaseProcess
     conn: object
     pid: int
+    lifeline: object  # the write end of the worker's lifeline: closing it ends the worker
     jobs: int = 0
     info: dict = field(default_factory=dict)
 
@@ -136,10 +159,12 @@ class WorkerPool:
         if self._closed:
             return
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=worker_main, args=(child, self.settings, self.memory_mb),
+        lifeline_end, lifeline = self._ctx.Pipe(duplex=False)  # (read end for the worker, write end kept here)
+        process = self._ctx.Process(target=worker_main, args=(child, self.settings, self.memory_mb, lifeline_end),
                                     name="reelsense-worker", daemon=True)
         process.start()
         child.close()
+        lifeline_end.close()
         try:
             message = parent.recv() if parent.poll(self.startup_timeout_s) else ("failed", "startup timed out")
         except (EOFError, OSError):
@@ -150,8 +175,9 @@ class WorkerPool:
                 log.error("worker failed to start: %s", self.last_error)
             self._kill(process)
             parent.close()
+            lifeline.close()
             return
-        worker = _Worker(process, parent, process.pid, info=message[1])
+        worker = _Worker(process, parent, process.pid, lifeline, info=message[1])
         self.space_id = message[1]["space_id"]
         with self._lock:
             self._ready += 1
@@ -179,6 +205,7 @@ class WorkerPool:
             self._stop(worker)
         self._kill(worker.process)
         worker.conn.close()
+        worker.lifeline.close()
         self.restarts += 1
         self._spawn_in_background()
 
@@ -191,8 +218,10 @@ class WorkerPool:
                 break
             self._stop(worker)
             self._kill(worker.process)
+            worker.lifeline.close()
         for worker in list(self._busy.values()):
             self._kill(worker.process)
+            worker.lifeline.close()
 
     # -- state -----------------------------------------------------------------------------------
     @property

@@ -16,6 +16,7 @@ import numpy as np
 
 from extractors.taxonomy import load_taxonomy
 from service.fusion import MODALITIES
+from service.recommend.collaborative import CoEngagement
 from service.recommend.index import MIN_CAPACITY, ExactIndex, HnswIndex, VectorMatrix
 
 CATEGORY_MIN_COSINE = 0.25  # below this a text is not about any taxonomy category
@@ -30,15 +31,18 @@ class Columns:
     creator: np.ndarray  # int32 code into Catalogue.creators
     exposures: np.ndarray  # max(impressions, views + skips, engagements)
     engaged: np.ndarray  # likes, shares, comments, follows and complete views
+    engaged_decayed: np.ndarray  # time-decayed engagements as of decay_ts (the popularity prior's reach)
+    decay_ts: np.ndarray
 
     @classmethod
     def empty(cls, capacity: int) -> Columns:
         return cls(np.zeros(capacity), np.zeros(capacity, np.int16), np.zeros(capacity, np.int32),
-                   np.zeros(capacity, np.float32), np.zeros(capacity, np.float32))
+                   np.zeros(capacity, np.float32), np.zeros(capacity, np.float32), np.zeros(capacity),
+                   np.zeros(capacity))
 
     def grown(self, capacity: int) -> Columns:
         out = Columns.empty(capacity)
-        for name in ("created_at", "category", "creator", "exposures", "engaged"):
+        for name in ("created_at", "category", "creator", "exposures", "engaged", "engaged_decayed", "decay_ts"):
             old = getattr(self, name)
             getattr(out, name)[: len(old)] = old
         return out
@@ -57,6 +61,7 @@ class Catalogue:
     unit_sum: np.ndarray | None = None  # per modality, sum of present unit vectors (for the baseline)
     present: np.ndarray = field(default_factory=lambda: np.zeros(len(MODALITIES)))
     by_time: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0, np.int64))  # created_at sorted, slots
+    co: CoEngagement = field(default_factory=CoEngagement)  # fitted item-item co-engagement
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self):
@@ -118,6 +123,8 @@ class Catalogue:
             cols.creator[slots] = [self._creator(c) for c in creators]
             cols.exposures[slots] = 0.0
             cols.engaged[slots] = 0.0
+            cols.engaged_decayed[slots] = 0.0
+            cols.decay_ts[slots] = 0.0
             self.vectors.put(slots, fused)
             for slot, vid in zip(slots.tolist(), ids, strict=True):
                 self.ids[slot] = vid
@@ -143,11 +150,16 @@ class Catalogue:
             self.by_time = (times[keep], slots[keep])
             return slot
 
-    def set_counters(self, slots: np.ndarray, exposures: np.ndarray, engaged: np.ndarray) -> None:
+    def set_counters(self, slots: np.ndarray, exposures: np.ndarray, engaged: np.ndarray,
+                     decayed: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Totals, and (decayed engagements, their reference time) when given."""
         cols = self.cols
         inside = slots < len(cols.exposures)
         cols.exposures[slots[inside]] = exposures[inside]
         cols.engaged[slots[inside]] = engaged[inside]
+        if decayed is not None:
+            cols.engaged_decayed[slots[inside]] = decayed[0][inside]
+            cols.decay_ts[slots[inside]] = decayed[1][inside]
 
     def set_category(self, slot: int, category: str) -> None:
         self.cols.category[slot] = self._category_code.get(category, 0)

@@ -15,6 +15,7 @@ import numpy as np
 from service.config import ExposureOptions
 from service.recommend.catalogue import Catalogue
 from service.recommend.exposure import popular_fresh, popularity, stages_of
+from service.recommend.hybrid import prior_signal
 
 
 @dataclass
@@ -28,8 +29,9 @@ class Pools:
 
 class ColdPools:
     def __init__(self, options: ExposureOptions, size: int = 2000, per_category: int = 200,
-                 refresh_s: float = 10.0):
+                 refresh_s: float = 10.0, half_life_days: float = 7.0):
         self.options, self.size, self.per_category, self.refresh_s = options, size, per_category, refresh_s
+        self.half_life_days = half_life_days
         self.pools = Pools()
         self._recent: list[int] = []  # slots added since the pools were computed
         self._lock = threading.Lock()
@@ -61,14 +63,15 @@ class ColdPools:
             self._refreshing = True
         threading.Thread(target=self.refresh, args=(cat,), name="cold-pools", daemon=True).start()
 
-    def refresh(self, cat: Catalogue) -> None:
-        """Recompute the pools over every live video (O(n) in numpy, in the background)."""
+    def refresh(self, cat: Catalogue, now: float | None = None) -> None:
+        """Recompute the pools over every live video (O(n) in numpy, in the background), as of `now`."""
         try:
             with self._lock:
                 added_before = len(self._recent)
             started = time.monotonic()
             alive = np.flatnonzero(cat.vectors.alive[: cat.vectors.end])
-            pools = _compute(cat, alive, self.options, time.time(), self.size, self.per_category)
+            pools = _compute(cat, alive, self.options, time.time() if now is None else now, self.size,
+                             self.per_category, self.half_life_days)
             pools.computed_at = started
             with self._lock:
                 self.pools = pools
@@ -78,12 +81,12 @@ class ColdPools:
 
 
 def _compute(cat: Catalogue, alive: np.ndarray, options: ExposureOptions, now: float, size: int,
-             per_category: int) -> Pools:
+             per_category: int, half_life_days: float) -> Pools:
     cols = cat.cols
     exposures, engaged = cols.exposures[alive], cols.engaged[alive]
     pop = popularity(exposures, engaged)
     pop_max = float(pop.max()) if len(pop) else 1.0
-    prior = popular_fresh(exposures, engaged, cols.created_at[alive], now, pop_max)
+    prior = prior_signal(cat, alive, now, half_life_days)  # the hybrid scorer's popularity prior
     top = _best(prior, size)
     categories = cols.category[alive]
     order = np.lexsort((-prior, categories))

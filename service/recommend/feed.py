@@ -16,8 +16,9 @@ from service.recommend.catalogue import Catalogue
 from service.recommend.coldstart import ColdPools
 from service.recommend.explain import explain_item
 from service.recommend.exposure import STATUSES, stages_of
+from service.recommend.hybrid import Blend, HybridScorer
 from service.recommend.profiles import UserProfile
-from service.recommend.ranking import Caps, mmr, negative_penalty
+from service.recommend.ranking import Caps, mmr
 from service.recommend.sounds import SoundAffinity
 
 STATED_TAG_BOOST = 0.5  # cold-start users: weight of a stated category match next to the popularity prior
@@ -39,12 +40,14 @@ class Candidates:
 class Feed:
     def __init__(self, cat: Catalogue, cold: ColdPools, profile: UserProfile, settings: Settings, now: float,
                  created_after: float | None, hidden: np.ndarray | None = None, sounds: SoundAffinity | None = None,
-                 db=None):
+                 db=None, blend: Blend | None = None):
         self.cat, self.cold, self.profile, self.settings = cat, cold, profile, settings
         self.now, self.created_after = now, created_after
         self.hidden = hidden if hidden is not None else np.zeros(0, np.int64)  # sensitive, other copies
         self.sounds, self.db = sounds, db
-        self.pools, self.recent = cold.current(cat) if profile.cold else (None, None)
+        self.pools, self.recent = cold.current(cat)
+        self.hybrid = HybridScorer(cat, profile, blend or Blend(), now, settings.popularity_half_life_days)
+        self.signals: dict[int, dict[str, float]] = {}  # slot -> weighted signal contributions, for explanations
 
     # -- stages ----------------------------------------------------------------------------------
     def rank(self, k: int, diversity: float | None) -> list[tuple[int, float, float, str]]:
@@ -72,11 +75,10 @@ class Feed:
             if len(fresh) <= FRESH_SCAN_MAX:
                 return self._keep(fresh, self._reason())
             pool *= 4  # a large share of the catalogue is newer: search more, filter
-        if self.profile.cold:
-            rows = self._cold_rows()
-        else:
-            rows = self.cat.index.search(self.profile.positive.vector, pool).rows
-        return self._keep(rows, self._reason(), limit=pool)
+        parts = [self._cold_rows(), self.hybrid.collaborative_rows(pool)]
+        if not self.profile.cold:
+            parts.append(self.cat.index.search(self.profile.positive.vector, pool).rows)
+        return self._keep(np.unique(np.concatenate(parts)), self._reason(), limit=pool)
 
     def _reason(self) -> str:
         if self.profile.cold:
@@ -84,7 +86,8 @@ class Feed:
         return "personal" if self.profile.engaged_videos else "stated_interests"
 
     def _cold_rows(self) -> np.ndarray:
-        parts = [self.pools.top, self.recent]
+        """The prior's best videos, the videos added since the pools were computed, stated categories' best."""
+        parts = [self.pools.top[: self.settings.candidate_pool], self.recent]
         for label in self.profile.interest_tags:
             code = self.cat.category_code(label)
             if code > 0 and code in self.pools.by_category:
@@ -121,27 +124,23 @@ class Feed:
         return Candidates(rows, rel, penalty, candidates.reason)
 
     def scores(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(relevance, penalty) of the rows: content score minus penalty, or the cold-start prior."""
+        """(relevance, penalty) of the rows: the hybrid blend (service.recommend.hybrid); the penalty is the
+        negative-feedback part of it, reported in the explanation."""
+        rel, parts = self.hybrid.score(rows)
         if self.profile.cold:
-            rel = self.cold.prior(self.cat, rows, self.now)
             for label, w in self.profile.interest_tags.items():  # stated tags without a text encoder
                 rel = rel + STATED_TAG_BOOST * w * (self.cat.cols.category[rows] == self.cat.category_code(label))
-            return rel, np.zeros(len(rows))
-        vectors = self.cat.rows(rows)
-        penalty = negative_penalty(self.profile, self.cat, rows, self.settings.negative_penalty, vectors)
-        return vectors @ self.profile.positive.vector - penalty, penalty
+        for j, slot in enumerate(rows.tolist()):
+            self.signals[slot] = {name: round(float(v[j]), 4) for name, v in parts.items()}
+        return rel, -parts.get("negative", np.zeros(len(rows)))
 
     def content_scores(self, rows: np.ndarray) -> np.ndarray:
-        if self.profile.cold and self.pools is None:
-            self.pools, self.recent = self.cold.current(self.cat)
         return self.scores(rows)[0] if len(rows) else np.zeros(0)
 
     def exploration_pool(self, candidates: np.ndarray) -> np.ndarray:
         """Videos still exploring among the candidates, the newest exploring videos, and the ones just added."""
         if self.settings.exploration_share <= 0:
             return np.zeros(0, np.int64)
-        if self.pools is None:
-            self.pools, self.recent = self.cold.current(self.cat)
         newest = self.pools.exploring[:EXPLORE_POOL]
         rows = self._allowed(np.unique(np.concatenate([candidates, newest, self.recent[-EXPLORE_POOL:]])))
         _, status = stages_of(self.cat.cols.exposures[rows], self.cat.cols.engaged[rows], self.settings.exposure)
@@ -163,9 +162,13 @@ class Feed:
         cat, profile = self.cat, self.profile
         rows = np.array([i for i, *_ in picked], np.int64)
         stage, status = stages_of(cat.cols.exposures[rows], cat.cols.engaged[rows], self.settings.exposure)
-        return [self.item(cat, profile.positive, i, score, rank + 1, reason, pen, profile.interest_tags,
-                          tags.get(cat.ids[i], {}), (int(stage[rank]), STATUSES[int(status[rank])]))
-                for rank, (i, score, pen, reason) in enumerate(picked)]
+        items = [self.item(cat, profile.positive, i, score, rank + 1, reason, pen, profile.interest_tags,
+                           tags.get(cat.ids[i], {}), (int(stage[rank]), STATUSES[int(status[rank])]))
+                 for rank, (i, score, pen, reason) in enumerate(picked)]
+        for item, (i, *_) in zip(items, picked, strict=True):
+            item["explanation"]["signals"] = self.signals.get(i, {})
+            item["explanation"]["scoring_stage"] = self.hybrid.stage
+        return items
 
     @staticmethod
     def item(cat: Catalogue, query: FusedVector | None, i: int, score: float, rank: int, reason: str,

@@ -18,6 +18,7 @@ import numpy as np
 
 from service.config import Settings
 from service.recommend.catalogue import Catalogue, Columns, categorize
+from service.recommend.collaborative import CoEngagement
 from service.recommend.index import MIN_CAPACITY, ExactIndex, HnswIndex, VectorMatrix
 from service.storage import Store
 from service.storage.database import from_blob
@@ -57,7 +58,8 @@ def load_catalogue(store: Store, settings: Settings, prototypes: np.ndarray | No
     else:
         cat = _load_saved(store, settings, dims, capacity) or _build_hnsw(store, settings, dims, capacity,
                                                                           build_threads)
-    _load_counters(cat, store)
+    load_counters(cat, store)
+    cat.co = CoEngagement.from_rows(store.co_engagement_by_slot())
     if prototypes is not None:
         _categorize_missing(cat, store, prototypes)
     log.info("catalogue: %d videos (%s) loaded in %.1f s", len(cat), cat.kind, time.perf_counter() - started)
@@ -155,14 +157,15 @@ def save_catalogue(cat: Catalogue, store: Store, settings: Settings) -> Path | N
     return folder
 
 
-def _load_counters(cat: Catalogue, store: Store) -> None:
+def load_counters(cat: Catalogue, store: Store) -> None:
+    """Every video's counters from the store into the catalogue."""
     rows = store.counters_by_slot()
     if not rows:
         return
     data = np.array(rows, np.float64)
     slots = data[:, 0].astype(np.int64)
     exposures = np.maximum.reduce([data[:, 1], data[:, 2] + data[:, 3], data[:, 4]])
-    cat.set_counters(slots, exposures.astype(np.float32), data[:, 4].astype(np.float32))
+    cat.set_counters(slots, exposures.astype(np.float32), data[:, 4].astype(np.float32), (data[:, 5], data[:, 6]))
 
 
 def _categorize_missing(cat: Catalogue, store: Store, prototypes: np.ndarray) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from service.config import Settings
 from service.fusion import MODALITIES, FusedVector, compose, normalize_weights
+from service.recommend.collaborative import HISTORY_MAX
 from service.recommend.events import EVENT_TYPES
 from service.recommend.state import UserState, VideoUnits
 from service.recommend.updates import fold_events, scaled_sums
@@ -37,6 +38,11 @@ class UserProfile:
     stated: dict[str, Any] = field(default_factory=dict)
     engaged_videos: int = 0
     excluded_slots: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # seen or rejected
+    # The hybrid scorer's per-video view of the history: slots of the videos with a signal, and the signal
+    # (the strongest HISTORY_MAX), and the stated interests alone as a query vector (None: none stated).
+    history_slots: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    history_signal: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    interest_query: np.ndarray | None = None
 
     @property
     def cold(self) -> bool:
@@ -78,12 +84,12 @@ def split(vector: np.ndarray, dims: dict[str, int]) -> dict[str, np.ndarray]:
     return out
 
 
-def profile_from_state(user_id: str, state: UserState | None, seen: list[tuple[str, int, bool]],
+def profile_from_state(user_id: str, state: UserState | None, seen: list[tuple],
                        dims: dict[str, int], settings: Settings, prior: dict[str, float],
                        baseline: dict[str, float], onboarding: Onboarding | None = None,
                        now: float | None = None) -> UserProfile:
     """The profile the matcher uses, from the user's maintained state (as of `now`, default their latest
-    event), the videos they have seen ((id, slot, rejected) rows) and their stated interests.
+    event), the videos they have seen ((id, slot, rejected[, effective signal]) rows) and their stated interests.
 
     `baseline[m]` is the catalogue's mean-vector length per modality, against which a user's own coherence is
     judged when tilting modality weights."""
@@ -97,8 +103,11 @@ def profile_from_state(user_id: str, state: UserState | None, seen: list[tuple[s
     weights = _user_modality_weights(sums.pos, sums.pos_mass, sums.pos_sq, prior, baseline,
                                      settings.user_modality_strength)
     stated: dict[str, Any] = {}
+    interest_query = None
     if onboarding is not None and (onboarding.vectors or onboarding.tags):
         stated = {"text": onboarding.text, "tags": sorted(onboarding.tags)}
+        if onboarding.vectors:
+            interest_query = compose(onboarding.vectors, normalize_weights(prior, set(onboarding.vectors)), dims).vector
         _add_onboarding(sums, onboarding, settings.onboarding_weight)
         if sums.engaged == 0:  # only stated interests: weigh the modalities they were encoded into
             weights = normalize_weights(prior, set(onboarding.vectors))
@@ -109,9 +118,19 @@ def profile_from_state(user_id: str, state: UserState | None, seen: list[tuple[s
     return UserProfile(
         user_id, positive, negative, _normalized(sums.pos_tags), _normalized(sums.neg_tags),
         positive.weights if positive else {m: 0.0 for m in MODALITIES}, dict(state.counts),
-        {vid for vid, _, _ in seen}, {vid for vid, _, rejected in seen if rejected}, stated, sums.engaged,
-        excluded_slots=np.array([slot for _, slot, _ in seen], np.int64),
+        {r[0] for r in seen}, {r[0] for r in seen if r[2]}, stated, sums.engaged,
+        excluded_slots=np.array([r[1] for r in seen], np.int64), interest_query=interest_query,
+        **_history(seen),
     )
+
+
+def _history(seen: list[tuple]) -> dict[str, np.ndarray]:
+    """The strongest HISTORY_MAX videos with a non-zero signal (rows without a signal give none)."""
+    rows = [(r[1], r[3]) for r in seen if len(r) > 3 and r[3] != 0 and r[1] >= 0]
+    rows.sort(key=lambda sr: -abs(sr[1]))
+    rows = rows[:HISTORY_MAX]
+    return {"history_slots": np.array([s for s, _ in rows], np.int64),
+            "history_signal": np.array([v for _, v in rows], np.float64)}
 
 
 def build_profile(user_id: str, events: list[tuple], units: dict[str, VideoUnits], dims: dict[str, int],

@@ -17,8 +17,8 @@ SERVING_SCHEMA = 5  # the migration that added slots, counters and user state
 class Store(VideoTable, EventTable, UserTable, UserStateTable, FittedTable, SoundTable, MomentTable,
             PreferenceTable):
     """The store of one embedding space: videos with their features, media prints and moments, events, users and
-    their content preferences, serving state (slots, counters, user profiles), fitted parameters, and the sound
-    and copy queries over the prints.
+    their content preferences, serving state (slots, counters, user profiles), fitted parameters, the sound
+    and copy queries over the prints, and the log of changes for other processes serving the same file.
 
     One connection per Store; share a Store between threads only behind its lock (the API and the recommender
     keep one per thread).

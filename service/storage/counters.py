@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from service.storage.changes import ALL, COUNTERS, ChangeTable
 from service.storage.database import Database
 
 COUNTED = ("impression", "view", "complete_view", "like", "share", "comment", "follow", "skip", "not_interested")
@@ -93,7 +94,7 @@ def read_counters(conn: sqlite3.Connection, video_ids: list[str] | None = None) 
     return {r[0]: dict(zip(names, r[1:], strict=True)) for r in rows}
 
 
-class CounterTable(Database):
+class CounterTable(ChangeTable, Database):
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS  # of the decayed sums; a Store may be given another
 
     def counters(self, video_ids: list[str] | None = None) -> dict[str, dict[str, float]]:
@@ -102,9 +103,11 @@ class CounterTable(Database):
             return read_counters(self.conn, video_ids)
 
     def counters_by_slot(self, slots_from: int = 0) -> list[tuple]:
-        """(slot, impression, view, skip, engaged total) of every counted video, for loading the catalogue."""
+        """(slot, impression, view, skip, engaged total, decayed engagements, their reference time) of every counted
+        video, for loading the catalogue."""
         engaged = " + ".join(f'c."{k}"' for k in ENGAGEMENTS)
-        return self._all(f"SELECT r.slot, c.impression, c.view, c.skip, {engaged} FROM video_counters c "
+        return self._all(f"SELECT r.slot, c.impression, c.view, c.skip, {engaged}, c.engaged_decayed, c.decay_ts "
+                         "FROM video_counters c "
                          "JOIN video_ranking r ON r.video_id = c.video_id WHERE r.slot >= ?", (slots_from,))
 
     def rebuild_counters(self) -> None:
@@ -115,3 +118,4 @@ class CounterTable(Database):
                                        "ORDER BY video_id")
             while batch := cursor.fetchmany(50_000):
                 apply_counters(self.conn, batch, self.half_life_days)
+            self._log_changes(COUNTERS, [ALL])

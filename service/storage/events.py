@@ -6,6 +6,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable
 
+from service.storage.changes import COUNTERS, ChangeTable
 from service.storage.counters import CounterTable, apply_counters
 from service.storage.database import Database
 from service.storage.users import touch_user
@@ -14,7 +15,7 @@ from service.storage.userstate import mark_stale
 ApplyEvents = Callable[[sqlite3.Connection, list[tuple]], None]
 
 
-class EventTable(CounterTable, Database):
+class EventTable(CounterTable, ChangeTable, Database):
     def add_events(self, rows: Iterable[tuple], apply: ApplyEvents | None = None) -> int:
         """Insert (user_id, video_id, type, ts, watch_seconds, completion) rows in one transaction, with their
         counters; `apply(conn, rows)` updates the users' state in the same transaction. Without it the users'
@@ -29,6 +30,7 @@ class EventTable(CounterTable, Database):
                 "INSERT INTO events(user_id, video_id, type, ts, watch_seconds, completion) VALUES (?,?,?,?,?,?)", rows
             )
             apply_counters(self.conn, rows, self.half_life_days)
+            self._log_changes(COUNTERS, sorted({r[1] for r in rows}))
             if apply is not None:
                 apply(self.conn, rows)
             else:

@@ -1,4 +1,5 @@
-"""Parameters fitted from events (global modality weights, ...), saved with the settings and report of the fit."""
+"""Parameters fitted from events (global modality weights, blend weights, item-item co-engagement), saved with the
+settings and report of the fit."""
 from __future__ import annotations
 
 import json
@@ -23,3 +24,15 @@ class FittedTable(Database):
             return None
         return {"weights": json.loads(row[0]), "settings": json.loads(row[1]), "report": json.loads(row[2]),
                 "fitted_at": row[3]}
+
+    def save_co_engagement(self, rows: list[tuple[str, str, float]]) -> None:
+        """Replace the co-engagement table with (video, neighbour, weight) rows, in one transaction."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM co_engagement")
+            self.conn.executemany("INSERT INTO co_engagement(video_id, neighbour_id, weight) VALUES (?,?,?)", rows)
+
+    def co_engagement_by_slot(self) -> list[tuple[int, int, float]]:
+        """(slot, neighbour slot, weight) of every stored pair, for loading the catalogue."""
+        return self._all("SELECT a.slot, b.slot, c.weight FROM co_engagement c "
+                         "JOIN video_ranking a ON a.video_id = c.video_id "
+                         "JOIN video_ranking b ON b.video_id = c.neighbour_id ORDER BY a.slot")

@@ -206,4 +206,27 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS user_videos_video ON user_videos(video_id);
     CREATE INDEX IF NOT EXISTS videos_created ON videos(created_at)
     """,
+    # 6: the change log. Every writer appends what it changed (a video added or deleted, a video's counters or
+    # category, every vector re-indexed) in the transaction of the change, so a server sharing the store with other
+    # processes reads the rows after the last one it saw and applies them to its live catalogue. seq is
+    # AUTOINCREMENT: committed rows are numbered without gaps in commit order, so a reader can tell when rows it
+    # had not read were pruned. ts is the writer's clock, for pruning.
+    """
+    CREATE TABLE IF NOT EXISTS change_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        ts REAL NOT NULL
+    )
+    """,
+    # 7: item-item co-engagement fitted by `reelsense fit` (each video's strongest neighbours).
+    """
+    CREATE TABLE IF NOT EXISTS co_engagement (
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        neighbour_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        weight REAL NOT NULL,
+        PRIMARY KEY (video_id, neighbour_id)
+    );
+    CREATE INDEX IF NOT EXISTS co_engagement_neighbour ON co_engagement(neighbour_id)
+    """,
 )

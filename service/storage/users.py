@@ -6,12 +6,13 @@ import json
 import sqlite3
 import time
 
+from service.storage.changes import COUNTERS, ChangeTable
 from service.storage.counters import apply_counters
 from service.storage.database import Database
 from service.storage.userstate import forget_state
 
 
-class UserTable(Database):
+class UserTable(ChangeTable, Database):
     def set_interests(self, user_id: str, text: str, tags: list[dict]) -> None:
         now = time.time()
         with self.transaction():
@@ -31,6 +32,7 @@ class UserTable(Database):
             events = self.conn.execute("SELECT user_id, video_id, type, ts, watch_seconds, completion FROM events "
                                        "WHERE user_id=?", (user_id,)).fetchall()
             apply_counters(self.conn, events, getattr(self, "half_life_days", 7.0), sign=-1)
+            self._log_changes(COUNTERS, sorted({e[1] for e in events}))
             n = self.conn.execute("DELETE FROM events WHERE user_id=?", (user_id,)).rowcount
             n += self.conn.execute("DELETE FROM interests WHERE user_id=?", (user_id,)).rowcount
             n += forget_state(self.conn, user_id)

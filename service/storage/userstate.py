@@ -123,5 +123,12 @@ class UserStateTable(Database):
             "SELECT u.video_id, r.slot, u.floor IS NOT NULL FROM user_videos u "
             "JOIN video_ranking r ON r.video_id = u.video_id WHERE u.user_id=? AND u.seen=1", (user_id,))]
 
+    def history_slots(self, user_id: str) -> list[tuple[str, int, bool, float]]:
+        """(video id, slot, rejected, effective decayed signal) of every video the user has seen: what the hybrid
+        scorer's per-user signals read (one indexed read of the user's rows, like `seen_slots`)."""
+        return [(r[0], r[1], r[2] is not None, r[3] if r[2] is None else min(r[3], r[2])) for r in self._all(
+            "SELECT u.video_id, r.slot, u.floor, u.signal FROM user_videos u "
+            "JOIN video_ranking r ON r.video_id = u.video_id WHERE u.user_id=? AND u.seen=1", (user_id,))]
+
     def has_events(self, user_id: str) -> bool:
         return self._one("SELECT 1 FROM events WHERE user_id=? LIMIT 1", (user_id,)) is not None

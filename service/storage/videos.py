@@ -8,6 +8,7 @@ from extractors.base import ModalityFeatures, Tag
 from service.errors import SpaceMismatchError
 from service.fusion import MODALITIES, FusedVector
 from service.records import VideoRecord
+from service.storage.changes import ALL, CATEGORY, VECTORS, VIDEO_ADDED, VIDEO_DELETED, ChangeTable
 from service.storage.counters import chunks
 from service.storage.database import from_blob, to_blob
 from service.storage.frames import FrameTable
@@ -17,9 +18,9 @@ from service.storage.userstate import mark_stale
 from service.tags import ranking_tags
 
 
-class VideoTable(FrameTable, PrintTable):
+class VideoTable(FrameTable, PrintTable, ChangeTable):
     """Videos with their per-modality features, frame thumbnails, shots and media prints; every write is one
-    transaction."""
+    transaction, which also logs what it changed for other processes (service.storage.changes)."""
 
     # -- embedding space -------------------------------------------------------------------------
     @property
@@ -98,14 +99,23 @@ class VideoTable(FrameTable, PrintTable):
                 out[vid] = (slot, fused, json.loads(tags), category)
         return out
 
+    def slots_of(self, video_ids: list[str]) -> dict[str, int]:
+        """{video id: slot} of the given videos that are stored."""
+        out = {}
+        for part in chunks(sorted(set(video_ids))):
+            out.update(self._all(f"SELECT video_id, slot FROM video_ranking WHERE video_id IN "
+                                 f"({','.join('?' * len(part))})", tuple(part)))
+        return out
+
     def slots_tagged(self, label: str) -> list[int]:
         """Slots of the videos whose ranking tags name `label` (read once per process, at the first feed)."""
         return [r[0] for r in self._all("SELECT slot FROM video_ranking WHERE tags LIKE ?", (f'%"{label}":%',))]
 
     def ranking_tags(self, video_ids: list[str]) -> dict[str, dict[str, float]]:
-        """The stored ranking tags of the given videos (for explanations)."""
+        """The stored ranking tags of the given videos (for explanations; None, a slot emptied meanwhile, is
+        skipped)."""
         out = {}
-        for part in chunks(sorted(set(video_ids))):
+        for part in chunks(sorted(set(video_ids) - {None})):
             for vid, tags in self._all(f"SELECT video_id, tags FROM video_ranking WHERE video_id IN "
                                        f"({','.join('?' * len(part))})", tuple(part)):
                 out[vid] = json.loads(tags)
@@ -120,6 +130,7 @@ class VideoTable(FrameTable, PrintTable):
                 tags[category] = max(tags.get(category, 0.0), 1.0)
                 self.conn.execute("UPDATE video_ranking SET category=?, tags=? WHERE video_id=?",
                                   (category, json.dumps(tags), video_id))
+                self._log_changes(CATEGORY, [video_id])
 
     # -- writing ---------------------------------------------------------------------------------
     def add(self, record: VideoRecord) -> bool:
@@ -170,6 +181,8 @@ class VideoTable(FrameTable, PrintTable):
             mark_stale(self.conn, users)
             self._unlink_prints(video_id)
             cur = self.conn.execute("DELETE FROM videos WHERE id=?", (video_id,))
+            if cur.rowcount:
+                self._log_changes(VIDEO_DELETED, [video_id])
         return cur.rowcount > 0
 
     def replace_vectors(self, records: list[VideoRecord]) -> None:
@@ -204,6 +217,7 @@ class VideoTable(FrameTable, PrintTable):
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vectors_generation', ?)",
                               (str(self.vectors_generation + 1),))
             mark_stale(self.conn)
+            self._log_changes(VECTORS, [ALL])
 
     # -- row <-> record ----------------------------------------------------------------------------
     def _insert_ranking(self, record: VideoRecord) -> None:
@@ -212,6 +226,7 @@ class VideoTable(FrameTable, PrintTable):
         self.conn.execute("INSERT INTO video_ranking(video_id, category, tags) VALUES (?,?,?)",
                           (record.id, category, json.dumps(tags)))
         self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('dims', ?)", (json.dumps(record.fused.dims),))
+        self._log_changes(VIDEO_ADDED, [record.id])
 
     def backfill_ranking(self) -> int:
         """Ranking rows for videos stored before they existed (a store migrated from schema 1); once."""

@@ -100,6 +100,15 @@ def test_batch_extraction_matches_single(text):
     assert text.embed([]).shape == (0, text.dim)
 
 
+def test_batch_extraction_gives_each_item_its_own_keywords(text):
+    """Keyword candidates of the whole batch go through the encoder together; each item still gets the keywords
+    it would get alone."""
+    inputs = [VideoMeta("Pasta carbonara recipe", "creamy italian dinner"), VideoMeta("Leg day squats", "gym")]
+    batch = text.extract_many(inputs)
+    for given, got in zip(inputs, batch, strict=True):
+        assert by_source(got, "keyword") == pytest.approx(by_source(text.extract(given), "keyword"), abs=1e-4)
+
+
 def test_topics_fit_show_round_trip_through_cli(analyzer, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("REELSENSE_DATA_DIR", str(tmp_path / "data"))
     db = tmp_path / "store.db"

@@ -49,7 +49,8 @@ def test_stated_interests_make_the_first_feed_personal(rec, interests, expected,
     assert name(rec, top["video_id"]) == expected
     exp = top["explanation"]
     assert set(exp["contributions"]) == set(MODALITIES)
-    assert top["score"] == pytest.approx(sum(exp["contributions"].values()) - exp["negative_penalty"], abs=1e-5)
+    assert top["score"] == pytest.approx(sum(exp["signals"].values()), abs=1e-3)
+    assert exp["scoring_stage"] == "stated"
     assert tag in exp["matched_tags"] and exp["reason"] == "stated_interests"
     assert [it["rank"] for it in feed] == [1, 2, 3, 4]
 

@@ -66,6 +66,12 @@ class MediaError(ReelsenseError):
         "resolution_too_high": 422,
         "unreadable": 422,
         "decoder_crashed": 422,  # batch runs: the worker process decoding the file died (pipeline/runner.py)
+        "too_many_streams": 422,
+        "extreme_aspect_ratio": 422,
+        "too_many_frames": 422,  # more frames or pixels decoded than the limits allow (media/budget.py)
+        "out_of_memory": 422,  # batch runs: analysing the file exhausted memory (pipeline/failures.py)
+        "analysis_failed": 422,  # batch runs: an unexpected error while analysing this one file
+        "sidecar_invalid": 422,  # a NAME.json that was ignored (a warning: the video is embedded without it)
     }
 
 

@@ -82,6 +82,8 @@ def cmd_embed(args: argparse.Namespace) -> int:
          + f"; store {components.settings.database}")
     for f in report.failures:
         _say(f"  failed: {f.path} [{f.code}]")
+    for w in report.warnings:
+        _say(f"  warning: {w.path} [{w.code}] {w.message}")
     return 1 if report.failures else 0
 
 
@@ -156,7 +158,10 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from service.pipeline import read_sidecar
 
     path = Path(args.file)
-    meta = read_sidecar(path)
+    sidecar = read_sidecar(path, _settings(args).sidecar_max_kb * 1024)
+    if sidecar.problem:
+        _say(f"warning: [{sidecar.problem.code}] {sidecar.problem.message}")
+    meta = sidecar.meta
     meta = VideoMeta(
         args.title if args.title is not None else meta.title,
         args.description if args.description is not None else meta.description,

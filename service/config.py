@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     max_upload_mb: Positive = 500.0
     max_duration_s: Positive = 600.0
     max_pixels: PositiveInt = 3840 * 2160
+    # Held on what is decoded, whatever the header says (extractors/media/budget.py); 0: derived from the above.
+    max_aspect_ratio: Annotated[float, Field(ge=1)] = 8.0  # longest side / shortest side
+    max_streams: PositiveInt = 16
+    max_decoded_frames: Annotated[int, Field(ge=0)] = 0  # 0: max_duration_s x 120
+    max_decoded_pixels: Annotated[int, Field(ge=0)] = 0  # 0: max_duration_s x 60 x max_pixels
+    sidecar_max_kb: PositiveInt = 256  # a NAME.json sidecar larger than this is ignored, with a warning
     frames_per_second: Positive = 1.0
     max_frames: PositiveInt = 32
     frame_max_side: Annotated[int, Field(ge=32)] = 448
@@ -299,6 +305,10 @@ class Settings(BaseSettings):
             max_bytes=int(self.max_upload_mb * 1024 * 1024),
             max_duration_s=self.max_duration_s,
             max_pixels=self.max_pixels,
+            max_aspect_ratio=self.max_aspect_ratio,
+            max_streams=self.max_streams,
+            max_decoded_frames=self.max_decoded_frames,
+            max_decoded_pixels=self.max_decoded_pixels,
         )
 
     @property

@@ -11,15 +11,14 @@ Vector layout (55 dims): each entry (name, reference mean, reference scale) is s
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from extractors.audio.content import content_fractions, content_segments, timeline
 from extractors.audio.frames import FrameFeatures, frame_features
+from extractors.audio.jit_cache import warm_up_safely
 from extractors.audio.mood import Mood, estimate_mood
 from extractors.audio.opening import opening
 from extractors.audio.rhythm import Rhythm, analyse_rhythm
@@ -72,13 +71,6 @@ VECTOR_LAYOUT: tuple[tuple[str, float, float], ...] = (
 DIM = len(VECTOR_LAYOUT)
 
 
-def configure_numba_cache(cache_dir: str | os.PathLike | None) -> None:
-    """Point numba's on-disk cache somewhere writable before librosa is imported."""
-    if cache_dir and "NUMBA_CACHE_DIR" not in os.environ:
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        os.environ["NUMBA_CACHE_DIR"] = str(cache_dir)
-
-
 def _warm_up_signal(sr: int = 22050, seconds: float = 4.0) -> np.ndarray:
     """Clicks at 120 BPM over an A minor chord: exercises every code path, tempo and key included."""
     import librosa
@@ -117,7 +109,12 @@ class AudioExtractor:
             self.warm_up()
 
     def warm_up(self) -> None:
-        """Run the full analysis once so numba compiles (or loads its cache) now, not on the first request."""
+        """Run the full analysis once so numba compiles (or loads its cache) now, not on the first request;
+        the cache folder is checked first, once, by a child process under a lock (jit_cache.py)."""
+        warm_up_safely(self.warm_up_now)
+
+    def warm_up_now(self) -> None:
+        """The warm-up itself, with no check of the cache."""
         self.extract_samples(_warm_up_signal(), 22050)
 
     def extract(self, meta: VideoMeta | None = None, media: DecodedMedia | None = None) -> ModalityFeatures:

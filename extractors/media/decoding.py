@@ -12,8 +12,9 @@ import av
 import numpy as np
 
 from extractors.errors import MediaError, ModelUnavailableError
+from extractors.media.budget import DecodeBudget, measure_duration
 from extractors.media.plan import SamplePlan, cut_keyframes, plan_samples, read_index
-from extractors.media.probing import open_container, probe
+from extractors.media.probing import decoder_options, open_container, probe
 from extractors.media.sampling import FramePicker, sample_times
 from extractors.media.types import (
     DEFAULT_LIMITS,
@@ -64,22 +65,26 @@ def decode(
 
     `options.decode_mode` "full" decodes every frame; "fast" decodes keyframes and only the frames on the
     way to sample times no keyframe stands in for (see `plan`). A stream that breaks part-way keeps what was
-    decoded, with a warning; one that yields no frame is corrupt.
+    decoded, with a warning; one that yields no frame is corrupt. The limits hold on what is decoded (see
+    `budget`): a file that declares no duration is measured from its packets first.
     """
     p = Path(path)
     info = probe(p, limits)
     if options.decode_mode not in DECODE_MODES:
         raise ModelUnavailableError("REELSENSE_DECODE_MODE",
                                     f"decode mode {options.decode_mode!r} is not one of {', '.join(DECODE_MODES)}")
-    plan = _plan(p, info, options) if options.decode_mode == "fast" else None
+    if info.duration_s <= 0:
+        with open_container(p, limits) as container:
+            info.duration_s = round(measure_duration(container, p.name, limits), 3)
+    plan = _plan(p, info, options, limits) if options.decode_mode == "fast" else None
     picker = FramePicker(info, options, plan)
     audio: AudioCollector | None = None
     warnings: list[str] = []
-    with open_container(p) as container:
+    with open_container(p, limits) as container:
         if container.streams.audio:
             audio = AudioCollector(options.audio_sample_rate, int(limits.max_duration_s * options.audio_sample_rate))
         try:
-            _demux(container, picker, audio, plan, options.decode_mode, options.decoder_threads)
+            _demux(container, picker, audio, plan, options, DecodeBudget(p.name, limits))
         except av.error.FFmpegError as exc:
             if not picker.has_frames:
                 raise MediaError("corrupt", f"{p.name} could not be decoded ({exc.strerror or exc})") from exc
@@ -118,9 +123,9 @@ class _ReferenceSkipper:
             self.context.skip_frame = self.setting = wanted
 
 
-def _plan(path: Path, info: MediaInfo, options: SamplingOptions) -> SamplePlan | None:
+def _plan(path: Path, info: MediaInfo, options: SamplingOptions, limits: MediaLimits) -> SamplePlan | None:
     """The fast mode's plan from the keyframe index; None (decode everything) when the file has no usable one."""
-    with open_container(path) as container:
+    with open_container(path, limits) as container:
         try:
             index = read_index(container)
         except av.error.FFmpegError:
@@ -139,14 +144,15 @@ def _plan(path: Path, info: MediaInfo, options: SamplingOptions) -> SamplePlan |
 
 
 def _demux(container: av.container.InputContainer, picker: FramePicker, audio: AudioCollector | None,
-           plan: SamplePlan | None, mode: str, threads: int) -> None:
+           plan: SamplePlan | None, options: SamplingOptions, budget: DecodeBudget) -> None:
     """Feed the video frames (all, or those the plan needs) to the picker and every audio frame to the
-    collector, in stream order."""
+    collector, in stream order, each charged to the budget."""
     video = container.streams.video[0]
     video.thread_type = "AUTO"
-    if threads > 0:
-        video.thread_count = threads
-    skipper = _ReferenceSkipper(video) if mode in SKIP_NON_REFERENCE else None
+    video.codec_context.options = decoder_options(budget.limits)
+    if options.decoder_threads > 0:
+        video.thread_count = options.decoder_threads
+    skipper = _ReferenceSkipper(video) if options.decode_mode in SKIP_NON_REFERENCE else None
     streams = [video, container.streams.audio[0]] if audio is not None else [video]
     group = -1  # ordinal of the current group of pictures (keyframe count so far, minus one)
     for packet in container.demux(*streams):
@@ -160,8 +166,10 @@ def _demux(container: av.container.InputContainer, picker: FramePicker, audio: A
                 skipper.update(packet, picker.wants_every_frame_from())
         for frame in packet.decode():
             if isinstance(frame, av.VideoFrame):
+                budget.charge_video(frame)
                 picker.add(frame)
             elif audio is not None:
+                budget.charge_audio(frame)
                 audio.add(frame)
     if audio is not None:
         audio.flush()
@@ -170,12 +178,15 @@ def _demux(container: av.container.InputContainer, picker: FramePicker, audio: A
 def decode_audio(path: str | os.PathLike, limits: MediaLimits, sample_rate: int) -> np.ndarray | None:
     """Only the audio track, mono float32 at `sample_rate` (for files whose video was decoded on the GPU);
     None without an audio stream. A stream that breaks part-way keeps what was decoded."""
-    with open_container(Path(path)) as container:
+    p = Path(path)
+    with open_container(p, limits) as container:
         if not container.streams.audio:
             return None
         collector = AudioCollector(sample_rate, int(limits.max_duration_s * sample_rate))
+        budget = DecodeBudget(p.name, limits)
         try:
             for frame in container.decode(container.streams.audio[0]):
+                budget.charge_audio(frame)
                 collector.add(frame)
         except av.error.FFmpegError:
             pass  # keep the samples decoded so far, as `decode` does

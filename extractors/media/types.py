@@ -17,6 +17,19 @@ class MediaLimits:
     max_bytes: int = 500 * 1024 * 1024
     max_duration_s: float = 600.0
     max_pixels: int = 3840 * 2160
+    # Checked on what is decoded, not only on what the header claims (a header may lie or say nothing):
+    max_aspect_ratio: float = 8.0  # long side / short side; thinner pictures blow up CLIP's short-side resize
+    max_streams: int = 16  # streams of any kind in the container
+    max_decoded_frames: int = 0  # video frames decoded per file; 0: max_duration_s x 120 (a high frame rate)
+    max_decoded_pixels: int = 0  # pixels decoded per file; 0: max_duration_s x 60 frames/s x max_pixels
+
+    @property
+    def frame_budget(self) -> int:
+        return self.max_decoded_frames or int(self.max_duration_s * 120)
+
+    @property
+    def pixel_budget(self) -> int:
+        return self.max_decoded_pixels or int(self.max_duration_s * 60 * self.max_pixels)
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def index_folder(folder: Path, settings: Settings, pool: WorkerPool, recommender
             video_id = file_sha256(path)
             if store.has(video_id):
                 continue
-            m = read_sidecar(path)
+            m = read_sidecar(path).meta
             try:
                 record = pool.run(path, {"title": m.title, "description": m.description, "hashtags": m.hashtags,
                                          "creator": m.creator}, video_id)

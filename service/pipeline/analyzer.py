@@ -7,11 +7,10 @@ statistics, moments, fusion) runs for files already prepared. Models are loaded 
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +30,7 @@ from service.config import Settings
 from service.fusion import FUSION_VERSION, MODALITIES, fuse
 from service.moments.build import MomentSources, build_moments
 from service.pipeline.files import file_sha256
+from service.pipeline.sidecar import Sidecar, read_sidecar
 from service.pipeline.stages import MediaResult, MediaStage
 from service.records import FrameThumbnail, Moment, VideoRecord
 
@@ -40,20 +40,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def read_sidecar(video_path: Path) -> VideoMeta:
-    """The words in NAME.json next to NAME.mp4 when it exists; a malformed sidecar is ignored with a warning."""
-    sidecar = Path(video_path).with_suffix(".json")
-    if not sidecar.is_file():
-        return VideoMeta()
-    try:
-        data = json.loads(sidecar.read_text())
-        tags = data.get("hashtags", [])
-        tags = tags.split() if isinstance(tags, str) else [str(t) for t in tags]
-        return VideoMeta(str(data.get("title", "")), str(data.get("description", "")), tags,
-                         str(data.get("creator", "")))
-    except (ValueError, AttributeError) as exc:
-        log.warning("ignoring malformed sidecar %s: %s", sidecar, exc)
-        return VideoMeta()
+def sidecar_warning(problem: MediaError) -> str:
+    """A record's warning for an ignored sidecar; `batch.EmbedReport` lists these by their code prefix."""
+    return f"[{problem.code}] {problem.message}"
 
 
 @dataclass(frozen=True)
@@ -84,6 +73,7 @@ class Prepared:
     sound_print: SoundPrint | None = None
     frame_print: FramePrint | None = None
     safety: SafetyReport | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. a sidecar that was ignored
 
 
 class Analyzer:
@@ -111,8 +101,11 @@ class Analyzer:
 
     def with_text(self, items: list[tuple[Path, MediaResult, VideoMeta | None, str | None]]) -> list[Prepared]:
         """Prepared files from CPU-stage results: (path, result, words or None for the sidecar's, id or None for
-        the content hash); the text encoder runs once for all of them, with each file's on-screen text."""
-        metas = [meta or read_sidecar(path) for path, _, meta, _ in items]
+        the content hash); the text encoder runs once for all of them, with each file's on-screen text.
+        A sidecar that cannot be used leaves the file without words, with a warning."""
+        limit = self.settings.sidecar_max_kb * 1024
+        sidecars = [Sidecar(meta) if meta is not None else read_sidecar(path, limit) for path, _, meta, _ in items]
+        metas = [s.meta for s in sidecars]
         t0 = time.perf_counter()
         texts = self.text.extract_many(
             [replace(m, onscreen_text=r.onscreen.text) if r.onscreen else m
@@ -120,8 +113,9 @@ class Analyzer:
         share = (time.perf_counter() - t0) / max(1, len(items))
         return [
             Prepared(video_id or file_sha256(path), path, meta, r.media, text, r.audio, {**r.seconds, "text": share},
-                     r.frame_stats, r.onscreen, r.thumbnails, r.sound_print, r.frame_print, r.safety)
-            for (path, r, _, video_id), meta, text in zip(items, metas, texts, strict=True)
+                     r.frame_stats, r.onscreen, r.thumbnails, r.sound_print, r.frame_print, r.safety,
+                     [sidecar_warning(sc.problem)] if sc.problem else [])
+            for (path, r, _, video_id), meta, text, sc in zip(items, metas, texts, sidecars, strict=True)
         ]
 
     def finish(self, prepared: Prepared, frame_vectors: np.ndarray | None = None) -> VideoRecord:
@@ -136,7 +130,7 @@ class Analyzer:
         moments = self._moments(prepared, analysis)
         features = {"text": prepared.text, "visual": visual, "audio": prepared.audio}
         fused = fuse(features, self.dims, self.settings.fusion_temperature)
-        warnings = list(prepared.media.warnings)
+        warnings = [*prepared.warnings, *prepared.media.warnings]
         if self.visual.unavailable_reason:
             reason = self.visual.unavailable_reason
             warnings.append(f"visual: no CLIP weights, using weight-free frame statistics: {reason}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from extractors.base import VideoMeta
 from extractors.errors import MediaError
 from service.pipeline.analyzer import Analyzer
+from service.pipeline.failures import file_error
 from service.pipeline.files import file_sha256, find_videos
 from service.pipeline.pool import MediaPool
 from service.records import VideoRecord
@@ -33,34 +34,48 @@ class EmbedReport:
     embedded: int = 0
     skipped: int = 0
     failures: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)  # embedded, but e.g. without an invalid sidecar's words
     stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over files; stages overlap
 
     def stored_ids(self, store: Store) -> list[str]:
         """The ids of this run's files that the store holds, in file order."""
-        return [self.ids[p] for p in self.files if store.has(self.ids[p])]
+        return [self.ids[p] for p in self.files if p in self.ids and store.has(self.ids[p])]
+
+    def fail(self, path: Path, error: MediaError, on_failure: Callable[[Failure], None] | None) -> None:
+        failure = Failure(path, error.code, error.message)
+        self.failures.append(failure)
+        if on_failure:
+            on_failure(failure)
 
 
 def embed_folder(analyzer: Analyzer, store: Store, files: list[Path], progress: Progress | None = None,
                  on_failure: Callable[[Failure], None] | None = None, pool: MediaPool | None = None) -> EmbedReport:
     """Embed every file not yet stored (by content hash); a bad file is reported and the rest go on.
-    `pool`: CPU-stage workers the caller started (see `Analyzer.analyze_many`)."""
+    `pool`: CPU-stage workers the caller started (see `Analyzer.analyze_many`). A file that cannot even be read
+    to hash it is a failure row (`unreadable`) like any other."""
     store.check_space(analyzer.space_id)
-    report = EmbedReport(files, {p: file_sha256(p) for p in files})
-    todo = [p for p in files if not store.has(report.ids[p])]
-    report.skipped = len(files) - len(todo)
+    report = EmbedReport(files, {})
+    for path in files:
+        try:
+            if not path.is_file():
+                raise MediaError("unreadable", f"{path.name} is not a regular file (a folder, pipe or device)")
+            report.ids[path] = file_sha256(path)
+        except Exception as exc:
+            report.fail(path, file_error(path, exc), on_failure)
+    todo = [p for p in files if p in report.ids and not store.has(report.ids[p])]
+    report.skipped = len(report.ids) - len(todo)
     if progress:
-        progress(report.skipped)
+        progress(report.skipped + len(report.failures))
     for path, record, error, seconds in analyzer.analyze_many(todo, ids=report.ids, pool=pool):
         for stage, value in seconds.items():
             report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + value
         if error is not None:
-            failure = Failure(path, error.code, error.message)
-            report.failures.append(failure)
-            if on_failure:
-                on_failure(failure)
+            report.fail(path, error, on_failure)
         else:
             store.add(record)
             report.embedded += 1
+            report.warnings.extend(Failure(path, "sidecar_invalid", w.removeprefix("[sidecar_invalid] "))
+                                   for w in record.warnings if w.startswith("[sidecar_invalid] "))
         if progress:
             progress(1)
     return report

@@ -16,7 +16,9 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def find_videos(root: Path) -> list[Path]:
-    """Video files under a folder (recursive, sorted), by extension; content is checked when decoded."""
-    if root.is_file():
+    """Video files under a folder (recursive, sorted), by extension; content is checked when decoded. Entries
+    named like videos that are not regular files (pipes, devices, broken links) are listed too, so a batch
+    reports them (`unreadable`) instead of passing over them in silence."""
+    if not root.is_dir():
         return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+    return sorted(p for p in root.rglob("*") if not p.is_dir() and p.suffix.lower() in VIDEO_SUFFIXES)

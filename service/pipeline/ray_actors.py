@@ -25,9 +25,10 @@ import pyarrow as pa
 
 from extractors.base import VideoMeta
 from extractors.errors import MediaError
-from service.pipeline.analyzer import read_sidecar
+from service.pipeline.failures import file_error
 from service.pipeline.pool import BrokenProcessPool, MediaPool, crashed
 from service.pipeline.shards import write_shard
+from service.pipeline.sidecar import read_sidecar
 from service.pipeline.sources import local_copy
 
 STAGE_SCHEMA = pa.schema([
@@ -89,13 +90,16 @@ class MediaActor:
             if copy.sha256 in self.done:
                 return row | {"status": "skipped"}
             result = self.pool.submit(copy.path).result()
-            meta = json.dumps(asdict(read_sidecar(copy.path)))
+            meta = json.dumps(asdict(read_sidecar(copy.path, self.settings.sidecar_max_kb * 1024).meta))
             return row | {"status": "ok", "meta": meta, "result": pickle.dumps(result, protocol=5)}
         except MediaError as exc:
             return row | {"code": exc.code, "message": exc.message}
         except BrokenProcessPool:
             self.pool.restart()
             error = crashed(Path(location))
+            return row | {"code": error.code, "message": error.message}
+        except Exception as exc:  # any other failure of this one file (pipeline/failures.py)
+            error = file_error(Path(location), exc)
             return row | {"code": error.code, "message": error.message}
         finally:
             copy.remove()

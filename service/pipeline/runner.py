@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from extractors.errors import MediaError
+from service.pipeline.failures import file_error
 from service.pipeline.pool import BrokenProcessPool, MediaPool, ThreadMedia, crashed
 from service.pipeline.stages import MediaResult
 
@@ -100,10 +101,10 @@ class BatchRunner:
     def _result(self, path: Path, future: Future[MediaResult]) -> MediaResult | MediaError:
         try:
             result = future.result()
-        except MediaError as exc:
-            result = exc
         except (BrokenProcessPool, CancelledError):  # cancelled: lost with a pool that was replaced
             return self._after_crash(path)
+        except Exception as exc:  # this file's failure, whatever it is (pipeline/failures.py)
+            result = file_error(path, exc)
         self._alone = max(0, self._alone - 1)
         return result
 
@@ -123,16 +124,35 @@ class BatchRunner:
 
     def _finish(self, group: list[tuple[Path, MediaResult | MediaError]]) -> Iterator[Outcome]:
         """Text for the group's files in one encoder call, CLIP on all their frames, then fusion; in order."""
-        ok = [(path, r) for path, r in group if isinstance(r, MediaResult)]
-        prepared = self.analyzer.with_text([(path, r, None, self._ids.get(path)) for path, r in ok])
-        vectors = self._embed(prepared)
-        records = iter([self.analyzer.finish(p, v) for p, v in zip(prepared, vectors, strict=True)])
-        seconds = iter([p.seconds for p in prepared])
+        done = iter(self._finish_files([(path, r) for path, r in group if isinstance(r, MediaResult)]))
         for path, r in group:
             if isinstance(r, MediaError):
                 yield path, None, r, {}
             else:
-                yield path, next(records), None, next(seconds)
+                outcome, seconds = next(done)
+                if isinstance(outcome, MediaError):
+                    yield path, None, outcome, {}
+                else:
+                    yield path, outcome, None, seconds
+
+    def _finish_files(self, ok: list[tuple[Path, MediaResult]]) -> list[tuple[VideoRecord | MediaError, dict]]:
+        """Each file's record or error; when the shared text or CLIP pass fails, each file is tried alone, so
+        only the file that fails it gets the error."""
+        try:
+            prepared = self.analyzer.with_text([(path, r, None, self._ids.get(path)) for path, r in ok])
+            vectors = self._embed(prepared)
+        except Exception as exc:
+            if len(ok) == 1:
+                return [(file_error(ok[0][0], exc), {})]
+            log.warning("text or CLIP failed for a group of %d files; each runs alone", len(ok))
+            return [self._finish_files([item])[0] for item in ok]
+        outcomes: list[tuple[VideoRecord | MediaError, dict]] = []
+        for p, v in zip(prepared, vectors, strict=True):
+            try:
+                outcomes.append((self.analyzer.finish(p, v), p.seconds))
+            except Exception as exc:
+                outcomes.append((file_error(p.path, exc), {}))
+        return outcomes
 
     def _embed(self, prepared: list[Prepared]) -> list[np.ndarray | None]:
         return embed_prepared(self.analyzer, prepared)

@@ -73,6 +73,12 @@ CONTRACT = [
     (ConfigError("invalid_setting", "x"), 500, 3),
     (CommandError("no_videos", "x"), 422, 1),
     (MediaError("decoder_crashed", "x"), 422, 1),
+    (MediaError("too_many_streams", "x"), 422, 1),
+    (MediaError("extreme_aspect_ratio", "x"), 422, 1),
+    (MediaError("too_many_frames", "x"), 422, 1),
+    (MediaError("out_of_memory", "x"), 422, 1),
+    (MediaError("analysis_failed", "x"), 422, 1),
+    (MediaError("sidecar_invalid", "x"), 422, 1),
 ]
 
 

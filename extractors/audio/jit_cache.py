@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 LOCK = ".lock"
 VERIFIED = ".verified"
 CHECK_TIMEOUT_S = 900.0  # a cold compile of librosa's kernels takes about a minute on a busy 2-core machine
-_CHECK = "from extractors.audio.extractor import AudioExtractor; AudioExtractor(warm_up=False).warm_up_now()"
+_CHECK = ("from extractors.parent import exit_with_parent; exit_with_parent(); "
+          "from extractors.audio.extractor import AudioExtractor; AudioExtractor(warm_up=False).warm_up_now()")
 
 
 def versioned_folder(root: str | os.PathLike) -> Path:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from extractors.errors import MediaError
 from extractors.media import DecodedMedia
+from extractors.parent import exit_with_parent
 from service.pipeline.stages import MediaResult, MediaStage
 
 _WORKER_STAGE: MediaStage | None = None  # the stage of this worker process (set by _start_worker)
@@ -27,6 +28,8 @@ def _start_worker(settings, threads: int) -> None:
     """Initializer of a worker process: build its stage once, with every library capped at `threads`."""
     global _WORKER_STAGE, _WORKER_ERROR
     from service.factory import Components
+
+    exit_with_parent()  # a killed batch takes its workers with it
 
     try:
         _WORKER_STAGE = Components(settings, process_threads=threads).media_stage

@@ -77,7 +77,7 @@ def new_user_requests(data: MovieLens, users: list[str], history: dict[str, np.n
         first = liked[:5]
         relevant = likes - {int(data.items[r]) for r in first}
         if len(first) and relevant and stated_genres(data, first, frequency):
-            out.append(Request("new user, stated interests", f"{user}~stated", float(data.times[first[-1]]),
+            out.append(Request("new user, stated interests", f"{user}:stated", float(data.times[first[-1]]),
                                rows[:0], rows[:0], relevant, {int(data.items[r]) for r in first},
                                stated_genres(data, first, frequency)))
     return out

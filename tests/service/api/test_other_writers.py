@@ -20,7 +20,7 @@ from service.pipeline import file_sha256
 from service.pipeline.parquet import write_parquet
 from service.recommend.evaluation import synthetic_record
 from tests.helpers import REPO, SAMPLE_MEDIA, sidecar
-from tests.helpers.api import KEY, serving
+from tests.helpers.api import AUTH, KEY, serving
 from tests.helpers.processes import eventually, reelsense, settings_env
 
 IMPORTED = ("pasta_recipe", "gym_workout", "cat_zoomies")
@@ -55,7 +55,7 @@ def imported(served, analyzer, tmp_path_factory) -> dict[str, str]:
 
 
 def feed(http, user: str = "anyone") -> dict[str, dict]:
-    items = http.get(f"/users/{user}/recommendations", params={"k": 50}).json()["items"]
+    items = http.get(f"/users/{user}/recommendations", params={"k": 50}, headers=AUTH).json()["items"]
     return {item["video_id"]: item for item in items}
 
 

@@ -2,19 +2,17 @@
 lock: it keeps its own connection per thread and its catalogue takes concurrent reads (see service.recommend)."""
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from service.storage.threads import ThreadStores
 
 if TYPE_CHECKING:
     from service.records import VideoRecord
     from service.storage import Store
 
-log = logging.getLogger(__name__)
 
-
-class ThreadLocalStore:
+class ThreadLocalStore(ThreadStores):
     """The video store as seen by request handlers: each call runs on the calling thread's own connection.
 
     FastAPI may run a dependency and the route that uses it on different pool threads, so handlers get this
@@ -22,19 +20,7 @@ class ThreadLocalStore:
     """
 
     def __init__(self, open_store: Callable[[], Store]):
-        self._open = open_store
-        self._local = threading.local()
-        self._all: list[Store] = []
-        self._lock = threading.Lock()
-
-    def current(self) -> Store:
-        """This thread's Store."""
-        store = getattr(self._local, "store", None)
-        if store is None:
-            store = self._local.store = self._open()
-            with self._lock:
-                self._all.append(store)
-        return store
+        super().__init__(None, open_store)
 
     def get(self, video_id: str) -> VideoRecord | None:
         return self.current().get(video_id)
@@ -59,11 +45,3 @@ class ThreadLocalStore:
 
     def shows_sensitive(self, user_id: str) -> bool:
         return self.current().shows_sensitive(user_id)
-
-    def close(self) -> None:
-        with self._lock:
-            for store in self._all:
-                try:
-                    store.close()
-                except Exception:  # closing from another thread may be refused; the process ends anyway
-                    log.debug("store close failed", exc_info=True)

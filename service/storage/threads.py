@@ -11,10 +11,12 @@ log = logging.getLogger(__name__)
 
 
 class ThreadStores:
-    """The calling thread's Store: `first` for the thread that made this object, a new connection to the same
-    file (opened on first use) for every other thread."""
+    """The calling thread's Store: `first` (when given) for the thread that made this object, a new connection
+    (`open_store`, by default to `first`'s file) opened on first use for every other thread."""
 
-    def __init__(self, first: Store, open_store: Callable[[], Store] | None = None):
+    def __init__(self, first: Store | None, open_store: Callable[[], Store] | None = None):
+        if first is None and open_store is None:
+            raise ValueError("ThreadStores needs a first store or a way to open one")
         self.first = first
         self._open = open_store or (lambda: Store(first.path, counters_half_life_days=first.half_life_days))
         self._local = threading.local()

@@ -44,76 +44,26 @@ def _say(message: str) -> None:
 
 # -- media -------------------------------------------------------------------------------------------
 def cmd_embed(args: argparse.Namespace) -> int:
+    """Both engines through one runner (service/pipeline/embed.py): list, embed, report the same way."""
     from tqdm import tqdm
 
-    from service.errors import CommandError
-    from service.pipeline.batch import embed_folder, find_videos
-    from service.pipeline.parquet import write_parquet
-
-    if args.engine == "ray":
-        return _embed_with_ray(args)
-    root = Path(args.folder)
-    if not root.exists():
-        raise CommandError("not_found", f"{root} does not exist")
-    files = find_videos(root)
-    if not files:
-        raise CommandError("no_videos", f"no video files under {root}")
-    components = _components(args)
-    pool = components.media_pool()  # the workers start while the models load
-    try:
-        with components.store() as store, tqdm(total=len(files), desc="embedding", unit="video", file=sys.stderr,
-                                               disable=args.quiet) as bar:
-            report = embed_folder(components.analyzer, store, files, progress=bar.update, pool=pool,
-                                  on_failure=lambda f: tqdm.write(f"FAILED {f.path}: [{f.code}] {f.message}",
-                                                                  file=sys.stderr))
-            records = store.records(report.stored_ids(store))
-    finally:
-        if pool is not None:
-            pool.close()
+    engine = _components(args).embed_engine(args.engine, out=args.out, address=args.address,
+                                            read_store=bool(args.db))
+    files = engine.files(args.folder)
+    with tqdm(total=len(files), desc="embedding", unit="video", file=sys.stderr, disable=args.quiet) as bar:
+        report = engine.run(files, progress=bar.update,
+                            on_failure=lambda f: tqdm.write(f"FAILED {f.path}: [{f.code}] {f.message}",
+                                                            file=sys.stderr))
     if args.show:
-        for r in records:
+        for r in report.records:
             print(_summary_lines(r))
-    if args.out:
-        write_parquet(records, Path(args.out))
     if args.timings:
         Path(args.timings).write_text(json.dumps({"embedded": report.embedded, "stage_seconds": report.stage_seconds}))
-    _say(f"{len(files)} files: {report.embedded} embedded, {report.skipped} already stored, "
-         f"{len(report.failures)} failed" + (f"; wrote {len(records)} rows to {args.out}" if args.out else "")
-         + f"; store {components.settings.database}")
+    _say(engine.describe(report))
     for f in report.failures:
         _say(f"  failed: {f.path} [{f.code}]")
     for w in report.warnings:
         _say(f"  warning: {w.path} [{w.code}] {w.message}")
-    return 1 if report.failures else 0
-
-
-def _embed_with_ray(args: argparse.Namespace) -> int:
-    """The Ray Data engine: shards (and _errors.jsonl) under --out; a store given with --db is only read, for
-    the ids already embedded (`reelsense import OUT` loads the shards into it)."""
-    from tqdm import tqdm
-
-    from service.errors import CommandError
-    from service.pipeline.ray_engine import embed_with_ray, require_ray
-
-    require_ray()
-    if not args.out:
-        raise CommandError("no_output", "--engine ray writes Parquet shards: give the folder or URI with --out")
-    settings = _settings(args)
-    known: list[str] = []
-    if args.db and Path(args.db).is_file():
-        with _components(args).store() as store:
-            known = store.ids()
-    with tqdm(desc="embedding", unit="video", file=sys.stderr, disable=args.quiet) as bar:
-        report = embed_with_ray(settings, args.folder, args.out, args.address, known, progress=bar.update,
-                                on_failure=lambda f: tqdm.write(f"FAILED {f['path']}: [{f['code']}] {f['message']}",
-                                                                file=sys.stderr))
-    if args.timings:
-        Path(args.timings).write_text(json.dumps({"embedded": report.written, "stage_seconds": report.stage_seconds}))
-    _say(f"{len(report.files)} files: {report.written} embedded into {len(report.shards)} shard(s), "
-         f"{report.skipped} already embedded, {len(report.failures)} failed; output {args.out} "
-         f"(load it with `reelsense import {args.out}`)")
-    for f in report.failures:
-        _say(f"  failed: {f['path']} [{f['code']}]")
     return 1 if report.failures else 0
 
 
@@ -359,7 +309,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"workers": args.workers})
     if args.index and not Path(args.index).exists():
         raise CommandError("not_found", f"{args.index} does not exist")
-    if not settings.api_key_list:
+    if not settings.api.api_keys:
         _say("warning: no API key configured (REELSENSE_API_KEYS): write endpoints answer 401")
     app = create_app(settings, index_folder=args.index)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning")

@@ -2,8 +2,8 @@
 
 Every field keeps its environment-variable name (`REELSENSE_<FIELD>`); fields are validated on load
 (ranges, `Literal` choices) and the object is frozen: derive a changed copy with `model_copy(update=...)`.
-Components take typed groups (`media_limits`, `sampling`, `thumbnails`, `visual`, `signals`, `exposure`, `index`)
-rather than reaching into the flat field list.
+Components take typed groups (`media_limits`, `sampling`, `thumbnails`, `visual`, `signals`, `exposure`, `index`;
+`analysis_workers`, `ray`, `api` from service/options.py) rather than reaching into the flat field list.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.media import MediaLimits, SamplingOptions
 from extractors.visual import SafetyOptions, VisualOptions
+from service.options import ApiOptions, RayOptions, WorkerOptions
 
 Positive = Annotated[float, Field(gt=0)]
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -127,11 +128,7 @@ class Settings(BaseSettings):
     clip_batch_size: PositiveInt = 64  # frames per CLIP forward pass, taken from several videos
     # "auto": fp16 on CUDA, bf16 on CPUs with native bf16 (AMX/AVX-512 BF16), else fp32 (same space either way).
     clip_precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
-    # `reelsense embed --engine ray` (pip install reelsense[ray]): CPU-stage actors (decode, frame statistics,
-    # OCR, audio; 0: one per CPU the model actors leave free on a GPU cluster, one per CPU without GPUs), model
-    # actors (text, CLIP, fusion, shard writing; 0: one per GPU, or one without GPUs), the CPUs a model actor
-    # reserves, videos per model batch (= rows per Parquet shard), and calls queued per actor (backpressure:
-    # how far decoding may run ahead of the models).
+    # `reelsense embed --engine ray` (pip install reelsense[ray]): the group `ray` (service.options.RayOptions).
     ray_media_actors: Annotated[int, Field(ge=0)] = 0
     ray_model_actors: Annotated[int, Field(ge=0)] = 0
     ray_model_cpus: Annotated[float, Field(gt=0)] = 1.0
@@ -290,14 +287,6 @@ class Settings(BaseSettings):
     def uploads(self) -> Path:
         return self.upload_dir or self.data_dir / "uploads"
 
-    @property
-    def api_key_list(self) -> list[str]:
-        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
-
-    @property
-    def cors_origin_list(self) -> list[str]:
-        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
-
     # -- typed groups ------------------------------------------------------------------------------
     @property
     def media_limits(self) -> MediaLimits:
@@ -354,6 +343,33 @@ class Settings(BaseSettings):
     @property
     def index(self) -> IndexOptions:
         return IndexOptions(self.index_exact_max, self.hnsw_m, self.hnsw_ef_construction, self.hnsw_ef_search)
+
+    # -- groups of the process and HTTP layers (service/options.py) ---------------------------------
+    @property
+    def analysis_workers(self) -> WorkerOptions:
+        return WorkerOptions(self.workers, self.job_timeout_s, self.worker_memory_mb, self.worker_max_jobs)
+
+    @property
+    def ray(self) -> RayOptions:
+        return RayOptions(self.ray_media_actors, self.ray_model_actors, self.ray_model_cpus, self.ray_batch_size,
+                          self.ray_in_flight)
+
+    @property
+    def api(self) -> ApiOptions:
+        mb = 1024 * 1024
+        return ApiOptions(
+            api_keys=_comma_list(self.api_keys), cors_origins=_comma_list(self.cors_origins),
+            max_upload_bytes=int(self.max_upload_mb * mb), async_upload_bytes=int(self.async_upload_mb * mb),
+            max_json_bytes=self.max_json_kb * 1024, max_events_per_batch=self.max_events_per_batch,
+            analysis_queue=self.analysis_queue, uploads=self.uploads, keep_uploads=self.keep_uploads,
+            user_token_secret=self.user_token_secret, user_token_ttl_s=self.user_token_ttl_s,
+            rate_limit_per_s=self.rate_limit_per_s, rate_limit_burst=self.rate_limit_burst,
+            change_poll_s=self.change_poll_s,
+        )
+
+
+def _comma_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 @lru_cache(maxsize=1)

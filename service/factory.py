@@ -2,13 +2,16 @@
 benchmarks (device, topics folder, CLIP strictness and options applied everywhere).
 
 Models load lazily on first use of a property and are then shared, so a command that only reads the
-store never loads a model, and one that needs the text encoder twice loads it once.
+store never loads a model, and one that needs the text encoder twice loads it once. Worker processes and Ray
+actors build theirs from a `Builder` this module hands their pool: nothing below this module imports it
+(tests/test_structure.py holds that).
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from service.config import Settings
 
@@ -20,13 +23,33 @@ if TYPE_CHECKING:
     from extractors.text import TextExtractor
     from extractors.visual import ClipSpec, VisualExtractor
     from extractors.visual.frames import FrameAnalyzer
-    from service.api.workers import WorkerPool
     from service.moments import MomentSearch
     from service.pipeline import Analyzer
+    from service.pipeline.embed import EmbedEngine
     from service.pipeline.pool import MediaPool
     from service.pipeline.stages import MediaStage
+    from service.pipeline.workers import WorkerPool
     from service.recommend import Recommender
     from service.storage import Store
+
+
+@dataclass(frozen=True)
+class Builder:
+    """A picklable recipe for one component of this composition, for processes that build their own: the batch's
+    and the server's worker processes, Ray's actors. Called (with the process's thread cap), it builds `part`
+    ("analyzer" or "media_stage") as `Components(settings, process_threads)` would here; `media_elsewhere`: an
+    analyzer whose CPU stage other processes run (see `Components.media_elsewhere`). The pools call it without
+    importing this module (pickle brings the class along)."""
+
+    settings: Settings
+    part: Literal["analyzer", "media_stage"]
+    media_elsewhere: bool = False
+
+    def __call__(self, process_threads: int = 0):
+        components = Components(self.settings, process_threads)
+        if self.media_elsewhere:
+            components.media_elsewhere()
+        return getattr(components, self.part)
 
 
 class Components:
@@ -101,7 +124,13 @@ class Components:
         if processes <= 1:
             return None
         self._pooled = True  # the analyzer built after this leaves librosa to the workers (see `analyzer`)
-        return MediaPool(self.settings, processes).warm()
+        return MediaPool(self.builder("media_stage"), processes).warm()
+
+    def builder(self, part: Literal["analyzer", "media_stage"], media_elsewhere: bool = False) -> Builder:
+        """The picklable builder of `part` for another process. Its paths are resolved here: a Ray actor may run
+        on another node, in another working folder."""
+        settings = self.settings.model_copy(update={"data_dir": self.settings.data_dir.absolute()})
+        return Builder(settings, part, media_elsewhere)
 
     def media_elsewhere(self) -> Components:
         """Say that other processes run this process's CPU stage (a Ray model actor, fed by CPU-stage actors):
@@ -158,7 +187,7 @@ class Components:
         s = self.settings
         processes = s.media_process_count
         batch = BatchOptions(processes, max(s.prepare_workers, 2 * processes if processes > 1 else 0),
-                             s.clip_batch_size, self.gpu_decoder)
+                             s.clip_batch_size, self.gpu_decoder, self.builder("media_stage"))
         if self._pooled:  # the workers run librosa: no JIT warm-up here (a stray `prepare` warms up lazily)
             from extractors.audio import AudioExtractor
 
@@ -189,10 +218,32 @@ class Components:
                             min_score=self.settings.moment_min_score)
 
     def worker_pool(self) -> WorkerPool:
-        from service.api.workers import WorkerPool
+        """The server's analysis worker processes (not started: the caller starts and closes them)."""
+        from service.pipeline.workers import WorkerPool
 
+        return WorkerPool(self.builder("analyzer"), self.settings.analysis_workers)
+
+    def embed_engine(self, engine: Literal["local", "ray"], out: str | None = None, address: str | None = None,
+                     read_store: bool = False) -> EmbedEngine:
+        """`reelsense embed`'s engine: local (into the store, and Parquet at `out`) or Ray (shards into `out`,
+        skipping the ids of the store when `read_store` and it exists)."""
         s = self.settings
-        return WorkerPool(s, s.workers, s.job_timeout_s, s.worker_max_jobs, s.worker_memory_mb)
+        if engine == "local":
+            from service.pipeline.embed import LocalEngine
+
+            return LocalEngine(lambda: self.analyzer, self.store, self.media_pool, s.database, out)
+        from service.pipeline.ray_engine import RayEngine, RayStages
+
+        media = self.builder("media_stage")
+        stages = RayStages(media, self.builder("analyzer", media_elsewhere=True), s.sidecar_max_kb * 1024,
+                           str(media.settings.numba_cache))
+        return RayEngine(s.ray, stages, out, address, self._stored_ids if read_store else None)
+
+    def _stored_ids(self) -> list[str]:
+        if not self.settings.database.is_file():
+            return []
+        with self.store() as store:
+            return store.ids()
 
     def _configure_torch(self) -> None:
         """Threads for torch: the setting; else this worker's share; else, when batches run the CPU stage in a

@@ -5,6 +5,8 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import subprocess
+import sys
 
 import pytest
 
@@ -48,3 +50,41 @@ def test_every_exception_class_derives_from_the_one_root():
 
     strays = sorted(c.__qualname__ for c in _exception_classes() if not issubclass(c, ReelsenseError))
     assert strays == []
+
+
+def _imports(path) -> set[str]:
+    """Every module `path` imports, wherever the import statement sits (top level, function, TYPE_CHECKING)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _importers(prefix: str) -> list[str]:
+    return sorted(str(p.relative_to(REPO)) for p in _modules()
+                  if any(n == prefix or n.startswith(prefix + ".") for n in _imports(p)))
+
+
+def test_the_composition_root_is_imported_only_from_above_it():
+    """factory.py builds the pools, workers and actors and hands them builders: nothing it builds imports it back
+    (the circle factory -> api.workers -> factory, and pipeline -> factory, are gone), and it imports no HTTP."""
+    assert [m for m in _importers("service.factory") if not m.startswith(("service/api/", "service/cli"))] == []
+    assert "service/factory.py" not in _importers("service.api")
+
+
+def test_the_pipeline_holds_no_http():
+    assert [m for m in _importers("service.api") if m.startswith("service/pipeline/")] == []
+    assert [m for m in _importers("fastapi") + _importers("starlette") if m.startswith("service/pipeline/")] == []
+
+
+def test_a_worker_process_loads_no_http_stack():
+    """What a spawned worker imports to unpickle its builder and run (factory, pools, workers) pulls in no web
+    framework: the HTTP package needs no lazy import for its sake."""
+    code = ("import sys, service.factory, service.pipeline.workers, service.pipeline.pool, service.pipeline.ray_actors;"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette', 'uvicorn')))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 LOCK = ".lock"
 VERIFIED = ".verified"
 CHECK_TIMEOUT_S = 900.0  # a cold compile of librosa's kernels takes about a minute on a busy 2-core machine
-_CHECK = ("from extractors.parent import exit_with_parent; exit_with_parent(); "
+_CHECK = ("from extractors.parent import exit_with_parent; exit_with_parent({parent}); "
           "from extractors.audio.extractor import AudioExtractor; AudioExtractor(warm_up=False).warm_up_now()")
 
 
@@ -114,8 +114,8 @@ def _child_warm_up(folder: Path) -> bool:
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "NUMBA_CACHE_DIR": str(folder), "PYTHONPATH": path}
     try:
-        done = subprocess.run([sys.executable, "-c", _CHECK], env=env, capture_output=True, text=True,
-                              timeout=CHECK_TIMEOUT_S)
+        done = subprocess.run([sys.executable, "-c", _CHECK.format(parent=os.getpid())], env=env,
+                              capture_output=True, text=True, timeout=CHECK_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return False
     if done.returncode != 0:

@@ -2,9 +2,10 @@
 The web page at `/` (service/api/static) calls the same API.
 
 `create_app` wires what the routes (`service.api.routes`) depend on: at startup the lifespan builds one store
-connection per thread, the worker pool that decodes and analyses uploads in resource-limited processes, and the
-recommender, all through `service.factory.Components`; then middleware (body limit, metrics, CORS) and the
-exception handlers that give every error its `{"error": ...}` body and status.
+connection per thread, the worker pool that decodes and analyses uploads in resource-limited processes
+(service.pipeline.workers), and the recommender, all through `service.factory.Components`; then middleware (body
+limit, metrics, CORS) and the exception handlers that give every error its `{"error": ...}` body and status. The
+HTTP layer reads its settings as one group, `settings.api` (service.options.ApiOptions), kept on `app.state.api`.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from service.api.handlers import install_error_handlers
-from service.api.ingest import Ingest, index_folder_in_background
+from service.api.ingest import Ingest
 from service.api.jobs import JobRegistry
 from service.api.metrics import Metrics
 from service.api.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
@@ -27,6 +28,7 @@ from service.api.routes.page import mount_static
 from service.api.state import ThreadLocalStore
 from service.config import Settings
 from service.factory import Components
+from service.pipeline.folder import index_folder_in_background
 
 DESCRIPTION = ("Multimodal short-video tagging and cold-start recommendation. Write endpoints need an admin "
                "`X-API-Key`; a user's own data (profile, feed, interests, settings, erasure) needs an admin key or "
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
         from service.config import get_settings
 
         settings = get_settings()
+    api = settings.api
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,11 +60,11 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
         if start_workers:
             state.pool.start()
         state.recommender = await run_in_threadpool(load_recommender, components)
-        state.follower = _follow_changes(components, state.recommender)
+        state.follower = _follow_changes(components, state.recommender, api.change_poll_s)
         state.moments = components.moment_search(state.store)
-        state.ingest = Ingest(settings, state.store, state.pool, state.recommender, state.metrics, state.jobs)
+        state.ingest = Ingest(api, state.store, state.pool, state.recommender, state.metrics, state.jobs)
         if index_folder is not None and start_workers:
-            index_folder_in_background(Path(index_folder), settings, state.pool, state.recommender)
+            index_folder_in_background(Path(index_folder), components.store, state.pool, state.recommender)
         yield
         if state.follower is not None:
             state.follower.stop()
@@ -76,16 +79,17 @@ def create_app(settings: Settings | None = None, start_workers: bool = True,
 
     app = FastAPI(title="reelsense", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.api = api
     app.state.metrics = Metrics()
     app.state.jobs = JobRegistry()
     install_error_handlers(app)
     app.include_router(api_router)
     mount_static(app)  # the web page's assets; the page itself is GET /
     # added last = outermost: metrics see every answer, including the body limit's 413
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_json_kb * 1024)
-    app.add_middleware(RateLimitMiddleware, settings=settings)  # outside the body limit: a 429 reads no body
-    if settings.cors_origin_list:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
+    app.add_middleware(BodyLimitMiddleware, max_bytes=api.max_json_bytes)
+    app.add_middleware(RateLimitMiddleware, options=api)  # outside the body limit: a 429 reads no body
+    if api.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(api.cors_origins),
                            allow_methods=["GET", "POST", "PUT", "DELETE"], allow_headers=["X-API-Key", "Content-Type"])
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
     return app
@@ -101,13 +105,13 @@ def _one_torch_thread(restore: int | None = None) -> int:
     return previous
 
 
-def _follow_changes(components: Components, recommender):
+def _follow_changes(components: Components, recommender, every_s: float):
     """Apply other processes' writes to the store (service.recommend.follow) in a background thread."""
-    if components.settings.change_poll_s <= 0:
+    if every_s <= 0:
         return None
     from service.recommend.follow import ChangeFollower
 
-    return ChangeFollower(recommender, components.store(), components.settings.change_poll_s).start()
+    return ChangeFollower(recommender, components.store(), every_s).start()
 
 
 def load_recommender(components: Components):

@@ -19,8 +19,8 @@ import hmac
 import time
 from collections.abc import Mapping
 
-from service.config import Settings
 from service.errors import AuthError
+from service.options import ApiOptions
 
 
 def _signature(secret: str, payload: str) -> str:
@@ -48,16 +48,16 @@ def token_user(secret: str, token: str, now: float | None = None) -> str | None:
     return user_id if int(expires) > (time.time() if now is None else now) else None
 
 
-def is_admin_key(settings: Settings, key: str | None) -> bool:
+def is_admin_key(api: ApiOptions, key: str | None) -> bool:
     """One of the configured admin keys (compared in constant time)."""
-    return bool(key) and any(hmac.compare_digest(key.encode(), k.encode()) for k in settings.api_key_list)
+    return bool(key) and any(hmac.compare_digest(key.encode(), k.encode()) for k in api.api_keys)
 
 
-def check_user_access(settings: Settings, user_id: str, key: str | None, bearer: str | None) -> None:
+def check_user_access(api: ApiOptions, user_id: str, key: str | None, bearer: str | None) -> None:
     """An admin key, or a user token of this very user; AuthError 401 (no valid credential) or 403 otherwise."""
-    if is_admin_key(settings, key):
+    if is_admin_key(api, key):
         return
-    owner = token_user(settings.user_token_secret, bearer) if bearer else None
+    owner = token_user(api.user_token_secret, bearer) if bearer else None
     if owner == user_id:
         return
     if owner is not None:
@@ -66,15 +66,15 @@ def check_user_access(settings: Settings, user_id: str, key: str | None, bearer:
                                     "(Authorization: Bearer)")
 
 
-def principal(settings: Settings, headers: Mapping[str, str], client: str) -> str:
+def principal(api: ApiOptions, headers: Mapping[str, str], client: str) -> str:
     """Whom a request counts against for rate limiting: its valid admin key, its valid user token's user, or
     else its client address (a made-up key or token gains nothing: it counts as the address)."""
     key = headers.get("x-api-key")
-    if is_admin_key(settings, key):
+    if is_admin_key(api, key):
         return "key:" + hashlib.sha256(key.encode()).hexdigest()[:16]
     scheme, _, credentials = headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
-        user = token_user(settings.user_token_secret, credentials.strip())
+        user = token_user(api.user_token_secret, credentials.strip())
         if user is not None:
             return "user:" + user
     return "addr:" + client

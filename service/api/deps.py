@@ -17,10 +17,11 @@ from service.api.jobs import JobRegistry
 from service.api.metrics import Metrics
 from service.api.schemas import USER_ID, VIDEO_ID, VIDEO_ID_EXAMPLE
 from service.api.state import ThreadLocalStore
-from service.api.workers import WorkerPool
 from service.config import Settings
 from service.errors import AuthError, NotFoundError, QueryError
 from service.moments import MomentSearch
+from service.options import ApiOptions
+from service.pipeline.workers import WorkerPool
 from service.recommend import Recommender
 from service.records import VideoRecord
 
@@ -48,6 +49,10 @@ SearchText = Annotated[str, Depends(_search_text)]
 # -- what the lifespan built ----------------------------------------------------------------------
 async def _settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+async def _api(request: Request) -> ApiOptions:
+    return request.app.state.api
 
 
 async def _store(request: Request) -> ThreadLocalStore:
@@ -79,6 +84,7 @@ async def _moments(request: Request) -> MomentSearch:
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
+ApiDep = Annotated[ApiOptions, Depends(_api)]
 StoreDep = Annotated[ThreadLocalStore, Depends(_store)]
 RecommenderDep = Annotated[Recommender, Depends(_recommender)]
 PoolDep = Annotated[WorkerPool, Depends(_pool)]
@@ -95,20 +101,20 @@ user_token = HTTPBearer(auto_error=False, description="a user token (`POST /user
                                                       "own data only")
 
 
-async def require_api_key(settings: SettingsDep, key: Annotated[str | None, Security(api_key_header)]) -> None:
+async def require_api_key(api: ApiDep, key: Annotated[str | None, Security(api_key_header)]) -> None:
     """Write endpoints need one of the configured keys (compared in constant time); none configured: refused."""
-    if not settings.api_key_list:
+    if not api.api_keys:
         raise AuthError("unauthorized", "write endpoints are disabled until an API key is configured "
                                         "(set REELSENSE_API_KEYS)")
-    if not is_admin_key(settings, key):
+    if not is_admin_key(api, key):
         raise AuthError("unauthorized", "a valid X-API-Key header is required for this endpoint")
 
 
-async def require_user_access(user_id: UserId, settings: SettingsDep,
+async def require_user_access(user_id: UserId, api: ApiDep,
                               key: Annotated[str | None, Security(api_key_header)],
                               bearer: Annotated[HTTPAuthorizationCredentials | None, Security(user_token)]) -> None:
     """A user's own data (profile, feed, interests, settings, history) needs an admin key or that user's token."""
-    check_user_access(settings, user_id, key, bearer.credentials if bearer else None)
+    check_user_access(api, user_id, key, bearer.credentials if bearer else None)
 
 
 RequireUserAccess = Depends(require_user_access)

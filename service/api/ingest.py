@@ -1,4 +1,5 @@
-"""From an upload to a stored, indexed video: analysed in a worker process, stored, added to the live index.
+"""From an upload to a stored, indexed video: analysed in a worker process (service.pipeline.workers), stored,
+added to the live index.
 
 Concurrent uploads of the same bytes share one analysis (they wait on the first one's future). Large uploads,
 or those asked to, become background jobs polled at /jobs/{id}. Errors are raised as ReelsenseErrors; a job
@@ -8,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import Request
@@ -23,11 +22,11 @@ from service.api.queue import AnalysisQueue
 from service.api.schemas import UploadResult
 from service.api.state import ThreadLocalStore
 from service.api.uploads import Upload, receive_upload, remove_stale_uploads
-from service.api.workers import WorkerPool
 from service.errors import InternalError, UploadError, WorkerError
+from service.options import ApiOptions
+from service.pipeline.workers import WorkerPool
 
 if TYPE_CHECKING:
-    from service.config import Settings
     from service.recommend import Recommender
     from service.records import VideoRecord
 
@@ -40,12 +39,12 @@ class Ingest:
     Every upload holds a place in the analysis queue from before its body is read until `analyse` ends; built at
     startup, it first removes the temporary files a killed server left in the incoming folder."""
 
-    def __init__(self, settings: Settings, store: ThreadLocalStore, pool: WorkerPool, recommender: Recommender,
+    def __init__(self, options: ApiOptions, store: ThreadLocalStore, pool: WorkerPool, recommender: Recommender,
                  metrics: Metrics, jobs: JobRegistry):
-        self.settings, self.store, self.pool, self.recommender = settings, store, pool, recommender
+        self.options, self.store, self.pool, self.recommender = options, store, pool, recommender
         self.metrics, self.jobs = metrics, jobs
-        self.queue = AnalysisQueue(pool.size, settings.analysis_queue)
-        self.incoming = settings.uploads / ".incoming"
+        self.queue = AnalysisQueue(pool.size, options.analysis_queue)
+        self.incoming = options.uploads / ".incoming"
         removed = remove_stale_uploads(self.incoming)
         if removed:
             log.info("removed %d temporary upload files left by a stopped server", removed)
@@ -60,10 +59,9 @@ class Ingest:
         except WorkerError as exc:
             self.metrics.uploads.labels(exc.code).inc()
             raise
-        max_bytes = int(self.settings.max_upload_mb * 1024 * 1024)
         try:
             return await receive_upload(request.headers.get("content-type"), request.stream(), self.incoming,
-                                        max_bytes)
+                                        self.options.max_upload_bytes)
         except BaseException as exc:
             self.queue.release()
             if isinstance(exc, UploadError):
@@ -74,7 +72,7 @@ class Ingest:
         self.queue.close()
 
     def is_large(self, upload: Upload) -> bool:
-        return upload.size > self.settings.async_upload_mb * 1024 * 1024
+        return upload.size > self.options.async_upload_bytes
 
     async def analyse(self, upload: Upload) -> UploadResult:
         """Analyse and store a received upload, then give its place in the queue back."""
@@ -125,9 +123,9 @@ class Ingest:
         finally:
             self.metrics.analysis.observe(time.perf_counter() - started)
             self.queue.observe(time.perf_counter() - started)
-            if not self.settings.keep_uploads:
+            if not self.options.keep_uploads:
                 upload.discard()
-        record.path = str(upload.keep(self.settings.uploads)) if self.settings.keep_uploads else ""
+        record.path = str(upload.keep(self.options.uploads)) if self.options.keep_uploads else ""
         added = await run_in_threadpool(self._persist, record)
         self.metrics.uploads.labels("created" if added else "existing").inc()
         stored = await run_in_threadpool(self.store.get, record.id)
@@ -160,36 +158,3 @@ class Ingest:
             self.jobs.finish(job, error.http_status, error=error.to_dict())
         else:
             self.jobs.finish(job, 201 if result.created else 200, result=result.model_dump(mode="json"))
-
-
-def index_folder_in_background(folder: Path, settings: Settings, pool: WorkerPool,
-                               recommender: Recommender) -> threading.Thread:
-    """Start embedding every video under `folder` not yet stored, through the workers (`serve --index`)."""
-    thread = threading.Thread(target=index_folder, args=(folder, settings, pool, recommender), name="index",
-                              daemon=True)
-    thread.start()
-    return thread
-
-
-def index_folder(folder: Path, settings: Settings, pool: WorkerPool, recommender: Recommender) -> None:
-    from service.factory import Components
-    from service.pipeline import file_sha256, find_videos, read_sidecar
-
-    store = Components(settings).store()
-    try:
-        for path in find_videos(Path(folder)):
-            video_id = file_sha256(path)
-            if store.has(video_id):
-                continue
-            m = read_sidecar(path).meta
-            try:
-                record = pool.run(path, {"title": m.title, "description": m.description, "hashtags": m.hashtags,
-                                         "creator": m.creator}, video_id)
-            except (WorkerError, MediaError) as exc:
-                log.warning("index: %s failed: %s", path.name, exc)
-                continue
-            store.add(record)
-            recommender.video_added(record.id)
-            log.info("index: stored %s", path.name)
-    finally:
-        store.close()

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 if TYPE_CHECKING:
-    from service.api.workers import WorkerPool
+    from service.pipeline.workers import WorkerPool
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 ANALYSIS_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120)

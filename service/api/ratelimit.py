@@ -14,8 +14,8 @@ from collections import OrderedDict
 from service.api.auth import principal
 from service.api.handlers import error_response
 from service.api.middleware import Receive, Send
-from service.config import Settings
 from service.errors import RequestError
+from service.options import ApiOptions
 
 UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics", "/")
 UNLIMITED_PREFIXES = ("/static/",)
@@ -45,21 +45,21 @@ class TokenBuckets:
 class RateLimitMiddleware:
     """Answer 429 before the app when the request's principal has no token left (limiting off at rate 0)."""
 
-    def __init__(self, app, settings: Settings):
-        self.app, self.settings = app, settings
-        self.buckets = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
+    def __init__(self, app, options: ApiOptions):
+        self.app, self.options = app, options
+        self.buckets = TokenBuckets(options.rate_limit_per_s, options.rate_limit_burst)
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if (scope["type"] != "http" or self.settings.rate_limit_per_s <= 0 or path in UNLIMITED_PATHS
+        if (scope["type"] != "http" or self.options.rate_limit_per_s <= 0 or path in UNLIMITED_PATHS
                 or path.startswith(UNLIMITED_PREFIXES)):
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         client = (scope.get("client") or ("unknown", 0))[0]
-        wait = self.buckets.take(principal(self.settings, headers, client))
+        wait = self.buckets.take(principal(self.options, headers, client))
         if wait > 0:
-            error = RequestError("rate_limited", f"more than {self.settings.rate_limit_burst} requests at once or "
-                                                 f"{self.settings.rate_limit_per_s:g} a second; retry later",
+            error = RequestError("rate_limited", f"more than {self.options.rate_limit_burst} requests at once or "
+                                                 f"{self.options.rate_limit_per_s:g} a second; retry later",
                                  retry_after_s=round(wait, 3))
             return await error_response(error)(scope, receive, send)
         await self.app(scope, receive, send)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,12 +48,18 @@ def sidecar_warning(problem: MediaError) -> str:
 @dataclass(frozen=True)
 class BatchOptions:
     """How `analyze_many` runs: CPU-stage worker processes (1: threads of this process instead), files in
-    flight, frames per CLIP forward pass, and the GPU decoder when one is in use (pool.py, runner.py)."""
+    flight, frames per CLIP forward pass, the GPU decoder when one is in use (pool.py, runner.py), and the
+    factory's picklable builder of the CPU stage that worker processes run (needed with processes > 1)."""
 
     processes: int = 1
     lookahead: int = 2
     clip_batch: int = 64
     gpu_decoder: object | None = None  # extractors.media.nvdec.NvdecDecoder
+    media_builder: Callable[[int], MediaStage] | None = None
+
+    def __post_init__(self) -> None:
+        if self.processes > 1 and self.media_builder is None:
+            raise ValueError("CPU-stage worker processes need the builder of their stage (media_builder)")
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Batch jobs over many files: embed a folder into a store (resumable by content hash), and re-embed a
-whole store into a new embedding space. They report; the CLI prints."""
+whole store into a new embedding space. They report; the CLI prints. `EmbedReport` is the report of both
+engines of `reelsense embed` (this local one, and ray_engine.py)."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +11,7 @@ from pathlib import Path
 from extractors.base import VideoMeta
 from extractors.errors import MediaError
 from service.pipeline.analyzer import Analyzer
-from service.pipeline.failures import file_error
+from service.pipeline.failures import FileFailure, file_error
 from service.pipeline.files import file_sha256, find_videos
 from service.pipeline.pool import MediaPool
 from service.records import VideoRecord
@@ -18,63 +19,67 @@ from service.storage import Store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]  # called with the number of files just finished
-
-
-@dataclass
-class Failure:
-    path: Path
-    code: str
-    message: str
+OnFailure = Callable[[FileFailure], None]  # called with each failure as it happens
 
 
 @dataclass
 class EmbedReport:
-    files: list[Path]
-    ids: dict[Path, str]
+    """What an embedding run did, whichever engine ran it: counts, one FileFailure per file that failed (and
+    per warning: embedded, but e.g. without an invalid sidecar's words), seconds per stage summed over files
+    (stages overlap), the records stored (local engine) or the shards written (Ray engine)."""
+
+    files: list
+    ids: dict = field(default_factory=dict)  # file -> content hash, where one was computed
     embedded: int = 0
     skipped: int = 0
-    failures: list[Failure] = field(default_factory=list)
-    warnings: list[Failure] = field(default_factory=list)  # embedded, but e.g. without an invalid sidecar's words
-    stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over files; stages overlap
+    failures: list[FileFailure] = field(default_factory=list)
+    warnings: list[FileFailure] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    records: list[VideoRecord] = field(default_factory=list)
+    shards: set[str] = field(default_factory=set)
+    on_failure: OnFailure | None = field(default=None, repr=False, compare=False)
 
     def stored_ids(self, store: Store) -> list[str]:
         """The ids of this run's files that the store holds, in file order."""
         return [self.ids[p] for p in self.files if p in self.ids and store.has(self.ids[p])]
 
-    def fail(self, path: Path, error: MediaError, on_failure: Callable[[Failure], None] | None) -> None:
-        failure = Failure(path, error.code, error.message)
+    def fail(self, failure: FileFailure) -> None:
         self.failures.append(failure)
-        if on_failure:
-            on_failure(failure)
+        if self.on_failure:
+            self.on_failure(failure)
+
+    def add_seconds(self, seconds: dict[str, float]) -> None:
+        for stage, value in seconds.items():
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + value
 
 
 def embed_folder(analyzer: Analyzer, store: Store, files: list[Path], progress: Progress | None = None,
-                 on_failure: Callable[[Failure], None] | None = None, pool: MediaPool | None = None) -> EmbedReport:
+                 on_failure: OnFailure | None = None, pool: MediaPool | None = None) -> EmbedReport:
     """Embed every file not yet stored (by content hash); a bad file is reported and the rest go on.
     `pool`: CPU-stage workers the caller started (see `Analyzer.analyze_many`). A file that cannot even be read
     to hash it is a failure row (`unreadable`) like any other."""
     store.check_space(analyzer.space_id)
-    report = EmbedReport(files, {})
+    report = EmbedReport(files, on_failure=on_failure)
     for path in files:
         try:
             if not path.is_file():
                 raise MediaError("unreadable", f"{path.name} is not a regular file (a folder, pipe or device)")
             report.ids[path] = file_sha256(path)
         except Exception as exc:
-            report.fail(path, file_error(path, exc), on_failure)
+            report.fail(FileFailure.of(path, file_error(path, exc)))
     todo = [p for p in files if p in report.ids and not store.has(report.ids[p])]
     report.skipped = len(report.ids) - len(todo)
     if progress:
         progress(report.skipped + len(report.failures))
     for path, record, error, seconds in analyzer.analyze_many(todo, ids=report.ids, pool=pool):
-        for stage, value in seconds.items():
-            report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + value
+        report.add_seconds(seconds)
         if error is not None:
-            report.fail(path, error, on_failure)
+            report.fail(FileFailure.of(path, error, report.ids.get(path)))
         else:
             store.add(record)
             report.embedded += 1
-            report.warnings.extend(Failure(path, "sidecar_invalid", w.removeprefix("[sidecar_invalid] "))
+            report.warnings.extend(FileFailure(path, "sidecar_invalid", w.removeprefix("[sidecar_invalid] "),
+                                               record.id)
                                    for w in record.warnings if w.startswith("[sidecar_invalid] "))
         if progress:
             progress(1)
@@ -113,5 +118,5 @@ def apply_reindex(store: Store, report: ReindexReport) -> None:
         store.replace_vectors(report.records)
 
 
-__all__ = ["EmbedReport", "Failure", "ReindexReport", "apply_reindex", "embed_folder", "find_videos",
+__all__ = ["EmbedReport", "ReindexReport", "apply_reindex", "embed_folder", "find_videos",
            "reembed_store"]

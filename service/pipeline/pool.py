@@ -8,9 +8,8 @@ N x cores threads. Workers are spawned, never forked from a process holding mode
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -18,21 +17,20 @@ from pathlib import Path
 from extractors.errors import MediaError
 from extractors.media import DecodedMedia
 from extractors.parent import exit_with_parent
+from service.pipeline.processes import SPAWN, start_staggered
 from service.pipeline.stages import MediaResult, MediaStage
 
+StageBuilder = Callable[[int], MediaStage]  # the factory's picklable builder: thread cap -> the CPU stage
 _WORKER_STAGE: MediaStage | None = None  # the stage of this worker process (set by _start_worker)
 _WORKER_ERROR: Exception | None = None  # why it could not be built (raised with every task, in the caller)
 
 
-def _start_worker(settings, threads: int) -> None:
+def _start_worker(build: StageBuilder, threads: int, parent: int) -> None:
     """Initializer of a worker process: build its stage once, with every library capped at `threads`."""
     global _WORKER_STAGE, _WORKER_ERROR
-    from service.factory import Components
-
-    exit_with_parent()  # a killed batch takes its workers with it
-
+    exit_with_parent(parent)  # a killed batch takes its workers with it
     try:
-        _WORKER_STAGE = Components(settings, process_threads=threads).media_stage
+        _WORKER_STAGE = build(threads)
     except Exception as exc:  # e.g. a missing model: reported to the caller, not as a broken pool
         _WORKER_ERROR = exc
 
@@ -49,17 +47,18 @@ def _started() -> bool:
 
 
 class MediaPool:
-    """`processes` spawned workers running the CPU stage; `restart` replaces a pool a crashed worker broke."""
+    """`processes` spawned workers running the CPU stage that `build` makes (the factory's builder); `restart`
+    replaces a pool a crashed worker broke."""
 
-    def __init__(self, settings, processes: int, threads_per_process: int | None = None):
-        self.settings, self.processes = settings, processes
+    def __init__(self, build: StageBuilder, processes: int, threads_per_process: int | None = None):
+        self.build, self.processes = build, processes
         self.threads = threads_per_process or max(1, len(os.sched_getaffinity(0)) // processes)
         self._executor = self._start()
         self._first: Future | None = None
 
     def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.processes, mp_context=mp.get_context("spawn"),
-                                   initializer=_start_worker, initargs=(self.settings, self.threads))
+        return ProcessPoolExecutor(max_workers=self.processes, mp_context=SPAWN, initializer=_start_worker,
+                                   initargs=(self.build, self.threads, os.getpid()))
 
     def submit(self, path: Path, video: DecodedMedia | None = None) -> Future[MediaResult]:
         self._wait_for_first()
@@ -80,20 +79,17 @@ class MediaPool:
 
     def warm(self) -> MediaPool:
         """Start the workers now (they spawn on demand), so they load while the caller loads its models: the
-        first alone, the others once it is ready, because it fills librosa's JIT cache on a machine's first
-        run and numba's cache is not safe for concurrent writers."""
+        first alone, the others once it is ready (processes.start_staggered)."""
         first = self._first = self._executor.submit(_started)
-        executor, others = self._executor, self.processes - 1
+        executor = self._executor
 
-        def start_the_others() -> None:
+        def start_another() -> None:
             try:
-                first.result()
-                for _ in range(others):
-                    executor.submit(_started)
+                executor.submit(_started)
             except (BrokenProcessPool, RuntimeError):  # the pool broke or was shut down meanwhile
                 pass
 
-        threading.Thread(target=start_the_others, name="pool-warm", daemon=True).start()
+        start_staggered(first.result, start_another, self.processes, "media-pool")
         return self
 
     def ready(self) -> MediaPool:

@@ -17,19 +17,24 @@ import fcntl
 import json
 import os
 import pickle
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from extractors.base import VideoMeta
 from extractors.errors import MediaError
 from service.pipeline.failures import file_error
-from service.pipeline.pool import BrokenProcessPool, MediaPool, crashed
+from service.pipeline.pool import BrokenProcessPool, MediaPool, StageBuilder, crashed
 from service.pipeline.shards import write_shard
 from service.pipeline.sidecar import read_sidecar
 from service.pipeline.sources import local_copy
+
+if TYPE_CHECKING:
+    from service.pipeline.analyzer import Analyzer
 
 STAGE_SCHEMA = pa.schema([
     ("path", pa.string()), ("id", pa.string()),
@@ -61,18 +66,21 @@ def _node_lock(folder: Path):
 
 
 class MediaActor:
-    """The CPU stage of one file per call. `done`: ids already in the output's shards or the given store. The
-    worker process starts with the first file to decode, so a rerun that skips everything starts none."""
+    """The CPU stage of one file per call, built in one worker process by `build` (the factory's builder). `done`:
+    ids already in the output's shards or the given store. The worker process starts with the first file to
+    decode, so a rerun that skips everything starts none."""
 
-    def __init__(self, settings, done: frozenset[str], threads: int = 1):
-        self.settings, self.done, self.threads = settings, done, threads
+    def __init__(self, build: StageBuilder, done: frozenset[str], sidecar_max_bytes: int, numba_cache: str,
+                 threads: int = 1):
+        self.build, self.done, self.threads = build, done, threads
+        self.sidecar_max_bytes, self.numba_cache = sidecar_max_bytes, numba_cache
         self._pool: MediaPool | None = None
 
     @property
     def pool(self) -> MediaPool:
         if self._pool is None:
-            with _node_lock(Path(os.environ.get("NUMBA_CACHE_DIR") or self.settings.numba_cache)):
-                self._pool = MediaPool(self.settings, 1, self.threads).warm().ready()
+            with _node_lock(Path(os.environ.get("NUMBA_CACHE_DIR") or self.numba_cache)):
+                self._pool = MediaPool(self.build, 1, self.threads).warm().ready()
         return self._pool
 
     def __call__(self, batch: pa.Table) -> pa.Table:
@@ -90,7 +98,7 @@ class MediaActor:
             if copy.sha256 in self.done:
                 return row | {"status": "skipped"}
             result = self.pool.submit(copy.path).result()
-            meta = json.dumps(asdict(read_sidecar(copy.path, self.settings.sidecar_max_kb * 1024).meta))
+            meta = json.dumps(asdict(read_sidecar(copy.path, self.sidecar_max_bytes).meta))
             return row | {"status": "ok", "meta": meta, "result": pickle.dumps(result, protocol=5)}
         except MediaError as exc:
             return row | {"code": exc.code, "message": exc.message}
@@ -106,20 +114,26 @@ class MediaActor:
 
 
 class ModelActor:
-    """Text, CLIP and fusion for a batch of CPU-stage rows, written as one shard to `out`. `threads` caps torch
-    and BLAS in this actor (its CPU reservation; 0 on a GPU actor). Models load once, with the first batch
-    that has a file to embed."""
+    """Text, CLIP and fusion for a batch of CPU-stage rows, written as one shard to `out`. `build` is the factory's
+    builder of an analyzer whose CPU stage runs elsewhere; `threads` caps torch and BLAS in this actor (its CPU
+    reservation; 0 on a GPU actor). Models load once, with the first batch that has a file to embed."""
 
-    def __init__(self, settings, out: str, spaces: frozenset[str] = frozenset(), threads: int = 0):
-        from service.factory import Components
-
-        self.components = Components(settings, process_threads=threads).media_elsewhere()
+    def __init__(self, build: Callable[[int], Analyzer], out: str, spaces: frozenset[str] = frozenset(),
+                 threads: int = 0):
+        self.build, self.threads = build, threads
         self.out, self.spaces = out, spaces
+        self._analyzer: Analyzer | None = None
+
+    @property
+    def analyzer(self) -> Analyzer:
+        if self._analyzer is None:
+            self._analyzer = self.build(self.threads)
+        return self._analyzer
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         rows = batch.to_pylist()
         ok = [r for r in rows if r["status"] == "ok"]
-        if ok and self.spaces and self.components.analyzer.space_id not in self.spaces:
+        if ok and self.spaces and self.analyzer.space_id not in self.spaces:
             refused = {"status": "failed", "code": "space_mismatch", "message": self._other_space()}
             rows = [r | refused if r["status"] == "ok" else r for r in rows]
             ok = []
@@ -135,13 +149,13 @@ class ModelActor:
 
     def _other_space(self) -> str:
         return (f"{self.out} holds vectors of embedding space {sorted(self.spaces)[0]}; these models make "
-                f"{self.components.analyzer.space_id}, which are never mixed: write to another folder")
+                f"{self.analyzer.space_id}, which are never mixed: write to another folder")
 
     def embed(self, rows: list[dict]) -> tuple[str, list[dict[str, float]]]:
         """The records of `rows` in one shard; returns its name and each file's seconds per stage."""
         from service.pipeline.runner import embed_prepared
 
-        analyzer = self.components.analyzer  # models load with the first batch that has files to embed
+        analyzer = self.analyzer  # models load with the first batch that has files to embed
         prepared = analyzer.with_text([(Path(r["path"]), pickle.loads(r["result"]), VideoMeta(**json.loads(r["meta"])),
                                         r["id"]) for r in rows])
         vectors = embed_prepared(analyzer, prepared)

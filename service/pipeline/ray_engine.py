@@ -15,12 +15,16 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from extractors.errors import ReelsenseError
-from service.config import Settings
 from service.errors import CommandError, ConfigError
+from service.options import RayOptions
+from service.pipeline.batch import EmbedReport, OnFailure, Progress
+from service.pipeline.embed import EmbedEngine
+from service.pipeline.failures import FileFailure
+from service.pipeline.pool import StageBuilder
 from service.pipeline.ray_actors import MediaActor, ModelActor
 from service.pipeline.shards import shard_ids, write_errors
 from service.pipeline.sources import list_media
@@ -52,69 +56,108 @@ class ActorPlan:
     model_cpus: float
 
 
-def plan_actors(settings: Settings, resources: dict[str, float]) -> ActorPlan:
+def plan_actors(options: RayOptions, resources: dict[str, float]) -> ActorPlan:
     """Model actors: one per GPU (one without GPUs) unless set. CPU-stage actors: one per CPU the model actors
     leave free with GPUs; without GPUs one per CPU, sharing the model actors' reservation, because CLIP on a
     CPU waits for the CPU stage most of the time (as the local engine's main process does beside its pool)."""
     gpus, cpus = int(resources.get("GPU", 0)), resources.get("CPU", 1.0)
-    models = settings.ray_model_actors or max(1, gpus)
-    free = max(cpus - models * settings.ray_model_cpus, 0.0)
-    media = settings.ray_media_actors or max(1, int(free if gpus else cpus))
+    models = options.model_actors or max(1, gpus)
+    free = max(cpus - models * options.model_cpus, 0.0)
+    media = options.media_actors or max(1, int(free if gpus else cpus))
     media_cpus = round(min(1.0, max(free / media, 0.01)), 3)
-    return ActorPlan(media, media_cpus, models, 1 if gpus else 0, settings.ray_model_cpus)
+    return ActorPlan(media, media_cpus, models, 1 if gpus else 0, options.model_cpus)
 
 
-@dataclass
-class RayReport:
-    files: list[str]
-    written: int = 0
-    skipped: int = 0
-    failures: list[dict] = field(default_factory=list)  # path, id, code, message
-    shards: set[str] = field(default_factory=set)
-    stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over files; stages overlap
+@dataclass(frozen=True)
+class RayStages:
+    """What the actors build, from the factory: the CPU stage (`media`), an analyzer whose CPU stage runs
+    elsewhere (`models`), both picklable builders taking a thread cap; and what the CPU-stage actor reads beside
+    its stage (the sidecar limit, the numba cache folder its node's first actor fills alone)."""
 
-    def add(self, row: dict) -> None:
-        if row["status"] == "written":
-            self.written += 1
-            self.shards.add(row["shard"])
-            for stage, seconds in json.loads(row["seconds"]).items():
-                self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
-        elif row["status"] == "skipped":
-            self.skipped += 1
-        else:
-            self.failures.append({k: row[k] for k in ("path", "id", "code", "message")})
+    media: StageBuilder
+    models: Callable
+    sidecar_max_bytes: int
+    numba_cache: str
 
 
-def embed_with_ray(settings: Settings, source: str, out: str, address: str | None = None,
-                   known_ids: Iterable[str] = (), progress: Callable[[int], None] | None = None,
-                   on_failure: Callable[[dict], None] | None = None) -> RayReport:
-    """Embed every media file under `source` into Parquet shards under `out`, skipping ids in `out`'s shards or
-    in `known_ids`; this run's failures are written to `out`/_errors.jsonl. `address`: a running cluster ("auto",
-    "ray://HOST:PORT"); None starts Ray on this machine unless this process already joined one."""
-    ray = require_ray()
-    files = list_media(source)
-    if not files:
-        raise CommandError("no_videos", f"no video files under {source}")
-    written, spaces = shard_ids(out)
-    done = frozenset(written) | frozenset(known_ids)
-    started = _connect(ray, address)
-    report = RayReport(files)
-    try:
-        dataset = _dataset(ray, settings, files, out, done, spaces)
-        for batch in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
-            for row in batch.to_pylist():
-                report.add(row)
-                if on_failure and row["status"] == "failed":
-                    on_failure(report.failures[-1])
-                if progress:
-                    progress(1)
-    except ray.exceptions.RayError as exc:
-        raise _reason(exc) from None
-    finally:
-        if started:
-            ray.shutdown()
-    write_errors(report.failures, out)
-    return report
+class RayEngine(EmbedEngine):
+    """Every media file under a folder or URI into Parquet shards under `out`, skipping ids in `out`'s shards or
+    in `known_ids()` (the store given with `--db`, only read); this run's failures are written to
+    `out`/_errors.jsonl. `address`: a running cluster ("auto", "ray://HOST:PORT"); None starts Ray on this machine
+    unless this process already joined one."""
+
+    def __init__(self, options: RayOptions, stages: RayStages, out: str | None, address: str | None = None,
+                 known_ids: Callable[[], list[str]] | None = None):
+        self.ray = require_ray()
+        if not out:
+            raise CommandError("no_output", "--engine ray writes Parquet shards: give the folder or URI with --out")
+        self.options, self.stages, self.out, self.address = options, stages, out, address
+        self.known_ids = known_ids or list
+
+    def list_media(self, source: str) -> list[str]:
+        return list_media(source)
+
+    def run(self, files: list[str], progress: Progress | None = None, on_failure: OnFailure | None = None
+            ) -> EmbedReport:
+        ray = self.ray
+        written, spaces = shard_ids(self.out)
+        done = frozenset(written) | frozenset(self.known_ids())
+        started = _connect(ray, self.address)
+        report = EmbedReport(files, on_failure=on_failure)
+        try:
+            for batch in self._dataset(files, done, spaces).iter_batches(batch_format="pyarrow", batch_size=None):
+                for row in batch.to_pylist():
+                    _add(report, row)
+                    if progress:
+                        progress(1)
+        except ray.exceptions.RayError as exc:
+            raise _reason(exc) from None
+        finally:
+            if started:
+                ray.shutdown()
+        write_errors([f.row() for f in report.failures], self.out)
+        return report
+
+    def describe(self, report: EmbedReport) -> str:
+        return (f"{len(report.files)} files: {report.embedded} embedded into {len(report.shards)} shard(s), "
+                f"{report.skipped} already embedded, {len(report.failures)} failed; output {self.out} "
+                f"(load it with `reelsense import {self.out}`)")
+
+    def _dataset(self, files: list[str], done: frozenset[str], spaces: set[str]):
+        """The lazy Ray Data pipeline; nothing runs until it is iterated."""
+        ray, o, stages = self.ray, self.options, self.stages
+        verbose = log.isEnabledFor(logging.INFO)
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = verbose  # the CLI shows its own bar
+        logging.getLogger("ray.data").setLevel(logging.INFO if verbose else logging.WARNING)
+        plan = plan_actors(o, ray.cluster_resources())
+        log.info("ray engine: %s", plan)
+        pool = ray.data.ActorPoolStrategy
+        gpu = {"num_gpus": plan.model_gpus} if plan.model_gpus else {}
+        return (
+            ray.data.from_items([{"path": f} for f in files], override_num_blocks=min(len(files), 10_000))
+            .map_batches(MediaActor, batch_size=1, batch_format="pyarrow", num_cpus=plan.media_cpus,
+                         compute=pool(size=plan.media_actors, max_tasks_in_flight_per_actor=o.in_flight),
+                         fn_constructor_kwargs={"build": stages.media, "done": done,
+                                                "sidecar_max_bytes": stages.sidecar_max_bytes,
+                                                "numba_cache": stages.numba_cache})
+            .map_batches(ModelActor, batch_size=o.batch_size, batch_format="pyarrow", num_cpus=plan.model_cpus, **gpu,
+                         compute=pool(size=plan.model_actors, max_tasks_in_flight_per_actor=o.in_flight),
+                         fn_constructor_kwargs={"build": stages.models, "out": self.out, "spaces": frozenset(spaces),
+                                                "threads": 0 if plan.model_gpus else max(1, int(plan.model_cpus))})
+        )
+
+
+def _add(report: EmbedReport, row: dict) -> None:
+    """One summary row (ray_actors.SUMMARY_SCHEMA) into the report."""
+    if row["status"] == "written":
+        report.embedded += 1
+        report.shards.add(row["shard"])
+        report.add_seconds(json.loads(row["seconds"]))
+    elif row["status"] == "skipped":
+        report.skipped += 1
+    else:
+        report.fail(FileFailure(row["path"], row["code"], row["message"], row["id"]))
 
 
 def _connect(ray, address: str | None) -> bool:
@@ -124,32 +167,6 @@ def _connect(ray, address: str | None) -> bool:
     ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING,
              log_to_driver=log.isEnabledFor(logging.INFO))
     return True
-
-
-def _dataset(ray, settings: Settings, files: list[str], out: str, done: frozenset[str], spaces: set[str]):
-    """The lazy Ray Data pipeline; nothing runs until it is iterated."""
-    verbose = log.isEnabledFor(logging.INFO)
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = verbose  # the CLI shows its own bar
-    logging.getLogger("ray.data").setLevel(logging.INFO if verbose else logging.WARNING)
-    plan = plan_actors(settings, ray.cluster_resources())
-    log.info("ray engine: %s", plan)
-    # Paths relative to the driver's folder mean nothing in an actor: send them resolved.
-    settings = settings.model_copy(update={"data_dir": settings.data_dir.absolute()})
-    pool = ray.data.ActorPoolStrategy
-    in_flight = settings.ray_in_flight
-    gpu = {"num_gpus": plan.model_gpus} if plan.model_gpus else {}
-    return (
-        ray.data.from_items([{"path": f} for f in files], override_num_blocks=min(len(files), 10_000))
-        .map_batches(MediaActor, batch_size=1, batch_format="pyarrow", num_cpus=plan.media_cpus,
-                     compute=pool(size=plan.media_actors, max_tasks_in_flight_per_actor=in_flight),
-                     fn_constructor_kwargs={"settings": settings, "done": done})
-        .map_batches(ModelActor, batch_size=settings.ray_batch_size, batch_format="pyarrow",
-                     num_cpus=plan.model_cpus, **gpu,
-                     compute=pool(size=plan.model_actors, max_tasks_in_flight_per_actor=in_flight),
-                     fn_constructor_kwargs={"settings": settings, "out": out, "spaces": frozenset(spaces),
-                                            "threads": 0 if plan.model_gpus else max(1, int(plan.model_cpus))})
-    )
 
 
 def _reason(exc: BaseException) -> ReelsenseError:

@@ -70,7 +70,7 @@ class BatchRunner:
     def _start_media(self) -> MediaPool | ThreadMedia:
         o = self.options
         if o.processes > 1:
-            return MediaPool(self.analyzer.settings, o.processes).warm()
+            return MediaPool(o.media_builder, o.processes).warm()
         return ThreadMedia(self.analyzer.media, o.lookahead)
 
     def _submit(self, path: Path) -> Future[MediaResult]:

@@ -46,3 +46,23 @@ def test_batch_settings_reach_the_components(tmp_path):
     assert settings.sampling.decode_mode == "fast"
     assert settings.media_process_count == len(os.sched_getaffinity(0))
     assert Settings(data_dir=tmp_path).sampling.decode_mode == "reference"
+
+
+def test_worker_ray_and_api_groups_read_the_flat_environment_names(monkeypatch, tmp_path):
+    """The groups the process and HTTP layers take (service/options.py) carry the REELSENSE_* values unchanged."""
+    for name, value in {"WORKERS": "3", "JOB_TIMEOUT_S": "9.5", "WORKER_MEMORY_MB": "0", "WORKER_MAX_JOBS": "7",
+                        "RAY_MEDIA_ACTORS": "5", "RAY_MODEL_CPUS": "2.5", "RAY_BATCH_SIZE": "8", "RAY_IN_FLIGHT": "4",
+                        "API_KEYS": " a, b ,", "CORS_ORIGINS": "http://x", "MAX_UPLOAD_MB": "1.5",
+                        "ASYNC_UPLOAD_MB": "0.5", "MAX_JSON_KB": "2", "MAX_EVENTS_PER_BATCH": "10",
+                        "ANALYSIS_QUEUE": "0", "KEEP_UPLOADS": "true", "USER_TOKEN_TTL_S": "60",
+                        "RATE_LIMIT_PER_S": "0", "RATE_LIMIT_BURST": "3", "CHANGE_POLL_S": "0"}.items():
+        monkeypatch.setenv(f"REELSENSE_{name}", value)
+    settings = Settings(data_dir=tmp_path)
+    workers, ray, api = settings.analysis_workers, settings.ray, settings.api
+    assert (workers.count, workers.job_timeout_s, workers.memory_mb, workers.max_jobs) == (3, 9.5, 0, 7)
+    assert (ray.media_actors, ray.model_actors, ray.model_cpus, ray.batch_size, ray.in_flight) == (5, 0, 2.5, 8, 4)
+    assert (api.api_keys, api.cors_origins) == (("a", "b"), ("http://x",))
+    assert (api.max_upload_bytes, api.async_upload_bytes, api.max_json_bytes) == (1572864, 524288, 2048)
+    assert (api.max_events_per_batch, api.analysis_queue, api.keep_uploads) == (10, 0, True)
+    assert (api.uploads, api.user_token_secret, api.user_token_ttl_s) == (tmp_path / "uploads", "", 60)
+    assert (api.rate_limit_per_s, api.rate_limit_burst, api.change_poll_s) == (0.0, 3, 0.0)

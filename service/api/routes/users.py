@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service.api.auth import issue_token
-from service.api.deps import RecommenderDep, RequireApiKey, RequireUserAccess, SettingsDep, UserId
+from service.api.deps import ApiDep, RecommenderDep, RequireApiKey, RequireUserAccess, UserId
 from service.api.schemas import (
     EventBatch,
     EventsAccepted,
@@ -32,10 +32,10 @@ CreatedAfter = Annotated[float | None, Query(ge=0, description="unix seconds: ra
 
 @router.post("/events", dependencies=[RequireApiKey],
              responses=error_responses(401, 413, 422, codes={413: "too_many_events", 422: "bad_completion"}))
-def post_events(batch: EventBatch, settings: SettingsDep, recommender: RecommenderDep) -> EventsAccepted:
+def post_events(batch: EventBatch, api: ApiDep, recommender: RecommenderDep) -> EventsAccepted:
     """Record a batch of interaction events; the whole batch is stored or (on any invalid event) none of it."""
-    if len(batch.events) > settings.max_events_per_batch:
-        raise RequestError("too_many_events", f"at most {settings.max_events_per_batch} events per batch")
+    if len(batch.events) > api.max_events_per_batch:
+        raise RequestError("too_many_events", f"at most {api.max_events_per_batch} events per batch")
     now = time.time()
     events = [Event(e.user_id, e.video_id, e.type, now if e.timestamp is None else e.timestamp,
                     e.watch_seconds, e.completion) for e in batch.events]
@@ -72,12 +72,12 @@ def erase_user(user_id: UserId, recommender: RecommenderDep) -> UserErased:
 
 @router.post("/users/{user_id}/token", dependencies=[RequireApiKey],
              responses=error_responses(401, 422, 503, codes={503: "tokens_disabled"}))
-def issue_user_token(user_id: UserId, settings: SettingsDep) -> UserToken:
+def issue_user_token(user_id: UserId, api: ApiDep) -> UserToken:
     """A token for this user's own data (for the platform's backend to hand to the user's app), valid for
     REELSENSE_USER_TOKEN_TTL_S seconds. 503 `tokens_disabled`: REELSENSE_USER_TOKEN_SECRET is not set."""
-    if not settings.user_token_secret:
+    if not api.user_token_secret:
         raise RequestError("tokens_disabled", "user tokens are off: set REELSENSE_USER_TOKEN_SECRET")
-    token, expires = issue_token(settings.user_token_secret, user_id, settings.user_token_ttl_s)
+    token, expires = issue_token(api.user_token_secret, user_id, api.user_token_ttl_s)
     return UserToken(user_id=user_id, token=token, expires_at=expires)
 
 

@@ -125,7 +125,7 @@ def test_without_ray_the_engine_says_how_to_install_it(env, monkeypatch, capsys,
 def test_actor_plan_gives_each_gpu_a_model_actor_and_the_other_cpus_to_the_cpu_stage(settings_factory):
     from service.pipeline.ray_engine import plan_actors
 
-    plan = plan_actors(settings_factory(), {"CPU": 32.0, "GPU": 2.0})
+    plan = plan_actors(settings_factory().ray, {"CPU": 32.0, "GPU": 2.0})
     assert (plan.model_actors, plan.model_gpus, plan.model_cpus) == (2, 1, 1.0)
     assert (plan.media_actors, plan.media_cpus) == (30, 1.0)
 
@@ -133,7 +133,7 @@ def test_actor_plan_gives_each_gpu_a_model_actor_and_the_other_cpus_to_the_cpu_s
 def test_actor_plan_without_gpus_fits_every_actor_in_the_cpus(settings_factory):
     from service.pipeline.ray_engine import plan_actors
 
-    plan = plan_actors(settings_factory(), {"CPU": 2.0})
+    plan = plan_actors(settings_factory().ray, {"CPU": 2.0})
     assert (plan.model_actors, plan.model_gpus) == (1, 0)
     assert plan.media_actors == 2
     assert plan.media_actors * plan.media_cpus + plan.model_actors * plan.model_cpus <= 2.0

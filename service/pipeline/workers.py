@@ -1,36 +1,45 @@
-"""Worker processes that decode and analyse uploads, so a crash, hang or memory blow-up costs one request.
+"""The server's analysis worker processes, which decode and analyse uploads, so that a crash, hang or memory
+blow-up costs one request. They hold no HTTP: the API's upload path (service/api/ingest.py) and `serve --index`
+(folder.py) hand them files.
 
-Each worker loads the models once (CLIP, MiniLM, librosa warmed up), then caps its own address space
-(resource.setrlimit) at what the loaded models use plus a headroom. The pool hands a job to one idle
-worker and waits on that worker's pipe with a wall-clock timeout: a worker that dies fails only its own
-job (`decoder_crashed`), one that overruns is killed (`timeout`), and either way a fresh worker is
-started in the background. Workers are also replaced after `max_jobs` jobs (recycling).
+Each worker builds the analyzer once from the factory's picklable builder (CLIP, MiniLM, librosa warmed up),
+then caps its own address space (resource.setrlimit) at what the loaded models use plus a headroom. The pool
+hands a job to one idle worker and waits on that worker's pipe with a wall-clock timeout: a worker that dies
+fails only its own job (`decoder_crashed`), one that overruns is killed (`timeout`), and either way a fresh worker
+is started in the background. Workers are also replaced after `max_jobs` jobs (recycling). A job that fails
+comes back as a failures.FileFailure and is raised again as its error.
 
-A worker dies with the server: it holds the read end of a pipe (its lifeline) whose only write end is the
-server's, and a thread in the worker exits the process as soon as that end closes, which the kernel does when the
-server exits in any way, SIGKILL included. So a killed server leaves no worker decoding for nobody, and a
-restarted one never finds the last one's. (Linux's parent-death signal, prctl(PR_SET_PDEATHSIG), would not do:
-it fires when the *thread* that started the child exits, and workers are started from short-lived threads; it is
-also Linux-only, where a pipe works on every POSIX system.)
+A worker dies with the server, SIGKILL included (extractors.parent: it watches its parent id), so a killed server
+leaves no worker decoding for nobody, and a restarted one never finds the last one's.
 """
 from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing as mp
 import os
 import queue
 import resource
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from extractors.errors import MediaError, ReelsenseError
+from extractors.parent import exit_with_parent
 from service.errors import WorkerError
+from service.options import WorkerOptions
+from service.pipeline.failures import FileFailure
+from service.pipeline.processes import SPAWN, start_staggered
+
+if TYPE_CHECKING:
+    from service.pipeline.analyzer import Analyzer
+    from service.records import VideoRecord
 
 log = logging.getLogger(__name__)
+AnalyzerBuilder = Callable[[], "Analyzer"]  # the factory's picklable builder of the analyzer
 
 
 def _virtual_memory_bytes() -> int:
@@ -60,31 +69,17 @@ def _analyze(analyzer, path: str, meta: dict, video_id: str):
     return analyzer.finish(analyzer.prepare(Path(path), VideoMeta(**meta), video_id))
 
 
-def _exit_with_parent(lifeline) -> None:
-    """Exit this process at once when the parent's end of `lifeline` closes (the parent exited or let go)."""
-
-    def watch() -> None:
-        try:
-            lifeline.recv()  # nothing is ever sent: this returns only by EOF
-        except (EOFError, OSError):
-            pass
-        os._exit(0)
-
-    threading.Thread(target=watch, name="lifeline", daemon=True).start()
-
-
-def worker_main(conn, settings, memory_mb: int, lifeline=None) -> None:
-    """Entry point of a worker process: load models, report ready, then serve jobs until told to stop."""
+def worker_main(conn, build: AnalyzerBuilder, memory_mb: int, parent: int) -> None:
+    """Entry point of a worker process: build the analyzer, report ready, then serve jobs until told to stop.
+    Replies: ("ready", info) or ("broken", why) once; then ("ok", job id, record) or ("failed", job id, FileFailure)
+    per job."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    if lifeline is not None:
-        _exit_with_parent(lifeline)
-    from service.factory import Components
-
+    exit_with_parent(parent)
     try:
-        analyzer = Components(settings).analyzer
+        analyzer = build()
         cap = _limit_memory(memory_mb)
     except Exception as exc:  # reported once to the parent, which logs it
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        conn.send(("broken", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready", {"pid": os.getpid(), "space_id": analyzer.space_id, "memory_cap": cap}))
     while True:
@@ -97,40 +92,44 @@ def worker_main(conn, settings, memory_mb: int, lifeline=None) -> None:
         job_id, path, meta, video_id = message
         try:
             conn.send(("ok", job_id, _analyze(analyzer, path, meta, video_id)))
-        except MediaError as exc:  # the message names our temporary file; the client knows it as "the upload"
-            conn.send(("error", job_id, "media", exc.code, exc.message.replace(Path(path).name, "the upload")))
-        except ReelsenseError as exc:
-            conn.send(("error", job_id, "worker", exc.code, exc.message))
         except MemoryError:
-            conn.send(("error", job_id, "worker", "out_of_memory",
-                       "analysing this file needed more memory than a worker may use"))
+            conn.send(("failed", job_id, _failure(path, WorkerError(
+                "out_of_memory", "analysing this file needed more memory than a worker may use"))))
             return  # leave a clean process behind: the pool starts a fresh one
         except Exception as exc:  # one bad file must not take the worker down
-            conn.send(("error", job_id, "worker", "analysis_failed", f"{type(exc).__name__}: {exc}"))
+            conn.send(("failed", job_id, _failure(path, exc)))
+
+
+def _failure(path: str, exc: Exception) -> FileFailure:
+    """The reply for a failed job: a MediaError as itself, with our temporary file's name (the client knows it as
+    "the upload"); another deliberate error, or any other exception, as the worker's failure."""
+    if isinstance(exc, MediaError):
+        return FileFailure(path, exc.code, exc.message.replace(Path(path).name, "the upload"))
+    if not isinstance(exc, ReelsenseError):
+        exc = WorkerError("analysis_failed", f"{type(exc).__name__}: {exc}")
+    return FileFailure(path, exc.code, exc.message, worker=True)
 
 
 @dataclass
 class _Worker:
-    process: mp.process.BaseProcess
+    process: object  # a multiprocessing process of the spawn context
     conn: object
     pid: int
-    lifeline: object  # the write end of the worker's lifeline: closing it ends the worker
     jobs: int = 0
     info: dict = field(default_factory=dict)
 
 
 class WorkerPool:
-    """A fixed number of worker processes; `run` blocks the calling thread until its job is done."""
+    """`options.count` worker processes running the analyzer that `build` makes; `run` blocks the calling thread
+    until its job is done."""
 
-    def __init__(self, settings, size: int = 2, timeout_s: float = 120.0, max_jobs: int = 200,
-                 memory_mb: int = 2048, startup_timeout_s: float = 300.0):
-        self.settings = settings
-        self.size = max(1, size)
-        self.timeout_s = timeout_s
-        self.max_jobs = max(1, max_jobs)
-        self.memory_mb = memory_mb
+    def __init__(self, build: AnalyzerBuilder, options: WorkerOptions, startup_timeout_s: float = 300.0):
+        self.build = build
+        self.size = max(1, options.count)
+        self.timeout_s = options.job_timeout_s
+        self.max_jobs = max(1, options.max_jobs)
+        self.memory_mb = options.memory_mb
         self.startup_timeout_s = startup_timeout_s
-        self._ctx = mp.get_context("spawn")  # no fork of a process holding threads and model weights
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._busy: dict[int, _Worker] = {}
         self._lock = threading.Lock()
@@ -143,14 +142,8 @@ class WorkerPool:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the first worker, then the others once it is up (it fills librosa's JIT cache for them)."""
-
-        def staggered() -> None:
-            self._spawn()
-            for _ in range(self.size - 1):
-                self._spawn_in_background()
-
-        threading.Thread(target=staggered, name="worker-start", daemon=True).start()
+        """Start the first worker, then the others once it is up (processes.start_staggered)."""
+        start_staggered(self._spawn, self._spawn, self.size, "worker")
 
     def _spawn_in_background(self) -> None:
         threading.Thread(target=self._spawn, name="worker-spawn", daemon=True).start()
@@ -158,26 +151,23 @@ class WorkerPool:
     def _spawn(self) -> None:
         if self._closed:
             return
-        parent, child = self._ctx.Pipe()
-        lifeline_end, lifeline = self._ctx.Pipe(duplex=False)  # (read end for the worker, write end kept here)
-        process = self._ctx.Process(target=worker_main, args=(child, self.settings, self.memory_mb, lifeline_end),
-                                    name="reelsense-worker", daemon=True)
+        parent, child = SPAWN.Pipe()
+        process = SPAWN.Process(target=worker_main, args=(child, self.build, self.memory_mb, os.getpid()),
+                                name="reelsense-worker", daemon=True)
         process.start()
         child.close()
-        lifeline_end.close()
         try:
-            message = parent.recv() if parent.poll(self.startup_timeout_s) else ("failed", "startup timed out")
+            message = parent.recv() if parent.poll(self.startup_timeout_s) else ("broken", "startup timed out")
         except (EOFError, OSError):
-            message = ("failed", f"worker exited during startup (exit code {process.exitcode})")
+            message = ("broken", f"worker exited during startup (exit code {process.exitcode})")
         if message[0] != "ready" or self._closed:
             self.last_error = message[1] if message[0] != "ready" else None
             if self.last_error:
                 log.error("worker failed to start: %s", self.last_error)
             self._kill(process)
             parent.close()
-            lifeline.close()
             return
-        worker = _Worker(process, parent, process.pid, lifeline, info=message[1])
+        worker = _Worker(process, parent, process.pid, info=message[1])
         self.space_id = message[1]["space_id"]
         with self._lock:
             self._ready += 1
@@ -205,7 +195,6 @@ class WorkerPool:
             self._stop(worker)
         self._kill(worker.process)
         worker.conn.close()
-        worker.lifeline.close()
         self.restarts += 1
         self._spawn_in_background()
 
@@ -218,10 +207,8 @@ class WorkerPool:
                 break
             self._stop(worker)
             self._kill(worker.process)
-            worker.lifeline.close()
         for worker in list(self._busy.values()):
             self._kill(worker.process)
-            worker.lifeline.close()
 
     # -- state -----------------------------------------------------------------------------------
     @property
@@ -234,8 +221,9 @@ class WorkerPool:
 
     # -- jobs ------------------------------------------------------------------------------------
     def run(self, path: str | os.PathLike, meta: dict, video_id: str, timeout_s: float | None = None,
-            wait_s: float | None = None):
-        """Analyse one file in a worker and return its VideoRecord; WorkerError or MediaError-coded failures."""
+            wait_s: float | None = None) -> VideoRecord:
+        """Analyse one file in a worker and return its VideoRecord; a failure is raised as its error (MediaError
+        for the file, WorkerError for the worker: `busy`, `decoder_crashed`, `timeout`, ...)."""
         timeout = self.timeout_s if timeout_s is None else timeout_s
         try:
             worker = self._idle.get(timeout=self.startup_timeout_s if wait_s is None else wait_s)
@@ -262,13 +250,16 @@ class WorkerPool:
                 self._busy.pop(worker.pid, None)
         worker.jobs += 1
         log.debug("job %s done in %.2f s by worker %s", job_id, time.monotonic() - started, worker.pid)
-        if message[0] == "error" and message[3] == "out_of_memory":
+        self._after_job(worker, message)
+        if message[0] == "ok":
+            return message[2]
+        raise message[2].error()
+
+    def _after_job(self, worker: _Worker, message: tuple) -> None:
+        """Back to the idle workers, or replaced: after running out of memory, or after `max_jobs` jobs."""
+        if message[0] == "failed" and message[2].code == "out_of_memory":
             self._retire(worker, graceful=False)
         elif worker.jobs >= self.max_jobs:
             self._retire(worker, graceful=True)
         else:
             self._idle.put(worker)
-        if message[0] == "ok":
-            return message[2]
-        _, _, kind, code, text = message
-        raise (MediaError if kind == "media" else WorkerError)(code, text)

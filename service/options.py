@@ -1,0 +1,61 @@
+"""Typed settings groups of the process layer and the HTTP layer: the analysis workers, the Ray engine and the API.
+
+`service.config.Settings` builds them from its flat fields (whose `REELSENSE_*` names stay what they are), and the
+factory and the app hand each component its group, so a component declares what it depends on instead of reading
+loose fields of the whole settings object. They are plain frozen dataclasses (no pydantic), picklable into worker
+processes and Ray actors; their defaults are the Settings' (no second copy here).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """The server's analysis worker processes (pipeline/workers.py): how many, the wall-clock limit of one job, the
+    address-space headroom each may use above its loaded models (0: no cap), and the jobs after which one is
+    replaced (recycling)."""
+
+    count: int
+    job_timeout_s: float
+    memory_mb: int
+    max_jobs: int
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """`reelsense embed --engine ray` (pipeline/ray_engine.py): CPU-stage actors (0: one per CPU the model actors
+    leave free with GPUs, one per CPU without), model actors (0: one per GPU, or one), the CPUs a model actor
+    reserves, videos per model batch (= rows per shard), and calls queued per actor (how far decoding may run ahead
+    of the models)."""
+
+    media_actors: int
+    model_actors: int
+    model_cpus: float
+    batch_size: int
+    in_flight: int
+
+
+@dataclass(frozen=True)
+class ApiOptions:
+    """What the HTTP layer reads (`reelsense serve`, service/api/): admin keys and CORS origins; body limits (an
+    upload's bytes, the size over which an upload becomes a background job, a JSON body, events per batch); the
+    uploads waiting for a worker beyond those analysed; where uploads go and whether they are kept; user tokens'
+    secret (empty: off) and lifetime; the rate limit (0: off) and its burst; how often the server reads other
+    processes' writes (0: never)."""
+
+    api_keys: tuple[str, ...]
+    cors_origins: tuple[str, ...]
+    max_upload_bytes: int
+    async_upload_bytes: int
+    max_json_bytes: int
+    max_events_per_batch: int
+    analysis_queue: int
+    uploads: Path
+    keep_uploads: bool
+    user_token_secret: str
+    user_token_ttl_s: int
+    rate_limit_per_s: float
+    rate_limit_burst: int
+    change_poll_s: float

@@ -4,9 +4,12 @@ done, and shards that `reelsense import` turns into a store serving a feed. One 
 folder embedded by both engines keep the added time small (Ray's start-up and actor start-up dominate)."""
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
 import sys
+from contextlib import redirect_stderr
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -54,9 +57,13 @@ def runs(ray_cluster, env, media, tmp_path_factory):
     """Both engines over the same folder: local into a store and a Parquet file, Ray (reading the folder as a
     `file://` URI, the code path of remote filesystems) into a shard folder."""
     work = tmp_path_factory.mktemp("runs")
-    local_code = main(["embed", str(media), "--db", str(work / "local.db"), "--out", str(work / "local.parquet"),
-                       "--quiet"])
-    ray_code = main(["embed", f"file://{media}", "--engine", "ray", "--out", str(work / "shards"), "--quiet"])
+    with redirect_stderr(io.StringIO()) as local_err:
+        local_code = main(["embed", str(media), "--db", str(work / "local.db"), "--out", str(work / "local.parquet"),
+                           "--quiet"])
+    with redirect_stderr(io.StringIO()) as ray_err:
+        ray_code = main(["embed", f"file://{media}", "--engine", "ray", "--out", str(work / "shards"), "--quiet"])
+    (work / "local.err").write_text(local_err.getvalue())
+    (work / "ray.err").write_text(ray_err.getvalue())
     return work, local_code, ray_code
 
 
@@ -89,6 +96,20 @@ def test_bad_files_are_listed_with_their_codes_and_the_good_ones_written(runs, m
     errors = [json.loads(line) for line in (work / "shards" / "_errors.jsonl").read_text().splitlines()]
     assert {e["path"].rsplit("/", 1)[-1]: e["code"] for e in errors} == BAD
     assert all(e["message"] for e in errors)
+
+
+def test_both_engines_report_each_failure_the_same_way(runs, media):
+    """One runner, one failure type: each bad file is announced as it fails and listed at the end, in the same
+    words by both engines (the Ray engine names the file by the URI it read)."""
+    work, _, _ = runs
+
+    def failures(err: str) -> list[str]:
+        lines = [re.sub(r"(?:file://)?/\S*/", "", line) for line in err.splitlines()]
+        return sorted(line for line in lines if line.startswith(("FAILED", "  failed:")))
+
+    local, ray = failures((work / "local.err").read_text()), failures((work / "ray.err").read_text())
+    assert local == ray
+    assert sorted(line.split()[1].rstrip(":") for line in local if line.startswith("FAILED")) == sorted(BAD)
 
 
 def test_a_second_run_skips_every_file_already_written(runs, media, capsys):

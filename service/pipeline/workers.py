@@ -93,14 +93,14 @@ def worker_main(conn, build: AnalyzerBuilder, memory_mb: int, parent: int) -> No
         try:
             conn.send(("ok", job_id, _analyze(analyzer, path, meta, video_id)))
         except MemoryError:
-            conn.send(("failed", job_id, _failure(path, WorkerError(
+            conn.send(("failed", job_id, failure_reply(path, WorkerError(
                 "out_of_memory", "analysing this file needed more memory than a worker may use"))))
             return  # leave a clean process behind: the pool starts a fresh one
         except Exception as exc:  # one bad file must not take the worker down
-            conn.send(("failed", job_id, _failure(path, exc)))
+            conn.send(("failed", job_id, failure_reply(path, exc)))
 
 
-def _failure(path: str, exc: Exception) -> FileFailure:
+def failure_reply(path: str, exc: Exception) -> FileFailure:
     """The reply for a failed job: a MediaError as itself, with our temporary file's name (the client knows it as
     "the upload"); another deliberate error, or any other exception, as the worker's failure."""
     if isinstance(exc, MediaError):

@@ -39,7 +39,7 @@ TARGET_S = 2.0
 WRITER = r"""
 import json, sys, time
 import numpy as np
-from service.recommend.evaluation import synthetic_record
+from service.evaluation.simulation import synthetic_record
 from service.storage import Store
 job = json.loads(sys.argv[1])
 with Store(job["db"]) as store:

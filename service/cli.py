@@ -240,11 +240,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from service.recommend.evaluation import SimulationConfig, format_report, run_simulation
+    from service.evaluation.simulation import SimulationConfig, format_report, run_simulation
 
     components = _components(args)
     if args.movielens:
-        from service.recommend.movielens.run import EvalConfig, evaluate_movielens, format_table
+        from service.evaluation.movielens.run import EvalConfig, evaluate_movielens, format_table
 
         cfg = EvalConfig(folds=args.folds, run_folds=min(args.run_folds or args.folds, args.folds), seed=args.seed,
                          half_life_days=args.half_life_days, lightfm=not args.no_lightfm,

@@ -19,8 +19,8 @@ import numpy as np
 
 from service.config import Settings
 from service.errors import QueryError
+from service.evaluation import fitting
 from service.fusion import FusedVector, compose, normalize_weights
-from service.recommend import fitting
 from service.recommend.catalogue import Catalogue
 from service.recommend.coldstart import ColdPools
 from service.recommend.events import Event, check_user_id, validate_events
@@ -316,9 +316,9 @@ class Recommender:
         return fitting.fit_fusion(self.db(), self.catalogue(), self.settings, self.prior(), holdout, min_samples)
 
     def fit(self, holdout: float = 0.2, min_users: int = 20, seed: int = 0) -> dict[str, Any]:
-        """`reelsense fit`: co-engagement and hybrid blend weights (service.recommend.blendfit), then the global
+        """`reelsense fit`: co-engagement and hybrid blend weights (service.evaluation.blendfit), then the global
         modality weights when there are enough (user, video) pairs; each part reports what it kept."""
-        from service.recommend.blendfit import fit_blend
+        from service.evaluation.blendfit import fit_blend
 
         report = {"blend": fit_blend(self, holdout, min_users, seed)}
         try:

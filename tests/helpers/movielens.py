@@ -46,7 +46,7 @@ def write_latest(folder: Path, **kwargs) -> Path:
 
 def write_100k(folder: Path, **kwargs) -> Path:
     """u.data + u.item (the ml-100k layout: tab- and pipe-separated, latin-1, genre flags)."""
-    from service.recommend.movielens.data import ML100K_GENRES
+    from service.evaluation.movielens.data import ML100K_GENRES
 
     movies, ratings = synthetic_ratings(**kwargs)
     folder.mkdir(parents=True, exist_ok=True)

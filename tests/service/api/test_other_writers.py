@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from service.api import create_app
+from service.evaluation.simulation import synthetic_record
 from service.pipeline import file_sha256
 from service.pipeline.parquet import write_parquet
-from service.recommend.evaluation import synthetic_record
 from tests.helpers import REPO, SAMPLE_MEDIA, sidecar
 from tests.helpers.api import AUTH, KEY, serving
 from tests.helpers.processes import eventually, reelsense, settings_env

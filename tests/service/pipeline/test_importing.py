@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from service.cli import main
+from service.evaluation.simulation import synthetic_record
 from service.fusion import MODALITIES
-from service.recommend.evaluation import synthetic_record
 from service.storage import Store
 from tests.helpers import SAMPLE_MEDIA
 

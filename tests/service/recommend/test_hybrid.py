@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from service.config import Settings
+from service.evaluation.simulation import SimulationConfig, _Simulation, build_world
 from service.recommend import Event, Recommender
 from service.recommend.collaborative import CoEngagement, fit_co_engagement
-from service.recommend.evaluation import SimulationConfig, _Simulation, build_world
 from service.recommend.hybrid import DEFAULT_BLEND, Blend
 from service.storage import Store
 

@@ -7,8 +7,8 @@ import pytest
 from extractors.base import Tag
 from service.config import Settings
 from service.errors import EventError
+from service.evaluation.simulation import synthetic_record
 from service.recommend import Event, Recommender
-from service.recommend.evaluation import synthetic_record
 from service.storage import Store
 
 DIMS = {"text": 8, "visual": 8, "audio": 8}

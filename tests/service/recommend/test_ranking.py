@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from service.config import Settings
+from service.evaluation.simulation import synthetic_record
 from service.fusion import MODALITIES
 from service.recommend import Event, Recommender
-from service.recommend.evaluation import synthetic_record
 from service.recommend.exposure import exposure_stage
 from service.recommend.index import ExactIndex, HnswIndex, VectorMatrix
 from service.storage import Store

@@ -8,8 +8,8 @@ import pytest
 
 from extractors.base import Tag
 from service.config import Settings
+from service.evaluation.simulation import synthetic_record
 from service.recommend import Recommender
-from service.recommend.evaluation import synthetic_record
 from service.storage import Store
 
 FLAGGED = "v-flagged"

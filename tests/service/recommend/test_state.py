@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from extractors.base import Tag
 from service.config import Settings
+from service.evaluation.simulation import synthetic_record
 from service.recommend import EVENT_TYPES, Event, Recommender
-from service.recommend.evaluation import synthetic_record
 from service.recommend.state import UserState
 from service.recommend.updates import rebuild
 from service.storage import Store

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from service.recommend.evaluation import synthetic_record
+from service.evaluation.simulation import synthetic_record
 from service.storage import Store
 from service.storage.changes import ALL, CATEGORY, COUNTERS, VECTORS, VIDEO_ADDED, VIDEO_DELETED
 

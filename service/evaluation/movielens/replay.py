@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from service.config import Settings
-from service.recommend.blendfit import _slot_rows, positive_engagements
+from service.evaluation.blendfit import _slot_rows, positive_engagements
+from service.evaluation.movielens.data import VIEW_COMPLETION, MovieLens, video_id
+from service.evaluation.movielens.protocol import K, Request
 from service.recommend.collaborative import CoEngagement, fit_co_engagement
 from service.recommend.events import Event
-from service.recommend.movielens.data import VIEW_COMPLETION, MovieLens, video_id
-from service.recommend.movielens.protocol import K, Request
 from service.recommend.recommender import Recommender
 from service.storage import Store
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from service.recommend.movielens.data import read_movielens
-from service.recommend.movielens.protocol import SCENARIOS
-from service.recommend.movielens.run import EvalConfig, evaluate_movielens, format_table
+from service.evaluation.movielens.data import read_movielens
+from service.evaluation.movielens.protocol import SCENARIOS
+from service.evaluation.movielens.run import EvalConfig, evaluate_movielens, format_table
 from tests.helpers.movielens import synthetic_ratings, write_100k, write_latest
 
 

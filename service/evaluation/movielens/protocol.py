@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from service.recommend.movielens.data import LIKE_FROM, MovieLens
+from service.evaluation.movielens.data import LIKE_FROM, MovieLens
 
 K = 10
 SCENARIOS = ("new items, known users", "new user, 0 events", "new user, 1 event", "new user, 5 events",

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import scipy.sparse as sp
 
-from service.recommend.movielens.data import LIKE_FROM, VIEW_FROM, MovieLens
+from service.evaluation.movielens.data import LIKE_FROM, VIEW_FROM, MovieLens
 
 STOP_WORDS = {"the", "and", "of", "a", "an", "in", "to", "for", "on", "with", "la", "le", "de", "les", "el", "des",
               "part", "ii", "iii", "from", "at", "my", "is", "it", "be", "no", "s", "i", "me", "you", "all", "aka",

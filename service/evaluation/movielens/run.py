@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from service.config import Settings
-from service.recommend.movielens import baselines
-from service.recommend.movielens.data import MovieLens, read_movielens, text_records
-from service.recommend.movielens.protocol import (
+from service.evaluation.movielens import baselines
+from service.evaluation.movielens.data import MovieLens, read_movielens, text_records
+from service.evaluation.movielens.protocol import (
     SCENARIOS,
     Request,
     by_user,
@@ -26,7 +26,7 @@ from service.recommend.movielens.protocol import (
     top_k,
     user_folds,
 )
-from service.recommend.movielens.replay import Replay, events_of
+from service.evaluation.movielens.replay import Replay, events_of
 from service.storage import Store
 from service.storage.schema import MIGRATIONS
 

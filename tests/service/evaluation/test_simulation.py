@@ -6,7 +6,7 @@ import math
 import pytest
 
 from service.config import Settings
-from service.recommend.evaluation import SimulationConfig, ndcg_at_k, precision_at_k, recall_at_k, run_simulation
+from service.evaluation.simulation import SimulationConfig, ndcg_at_k, precision_at_k, recall_at_k, run_simulation
 
 
 def test_metrics_known_values():

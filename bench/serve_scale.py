@@ -101,7 +101,7 @@ def preload(db: Path, n: int, videos: int, users: int, seed: int, env: dict[str,
     with Store(db, counters_half_life_days=settings.popularity_half_life_days) as store:
         for chunk in event_chunks(n, videos, users, seed=seed):
             for start in range(0, len(chunk), 20_000):
-                store.add_events(chunk[start : start + 20_000], apply=lambda conn, b: apply_events(conn, b, settings))
+                store.add_events(chunk[start : start + 20_000], apply=lambda s, b: apply_events(s, b, settings))
     return n / max(time.perf_counter() - started, 1e-9)
 
 

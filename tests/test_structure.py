@@ -5,6 +5,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import re
 import subprocess
 import sys
 
@@ -88,3 +89,32 @@ def test_a_worker_process_loads_no_http_stack():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette', 'uvicorn')))")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+SQL_START = re.compile(r"^\s*(SELECT\s.*\bFROM\b|SELECT\s+\d|INSERT\s+(OR\s+\w+\s+)?INTO\s|UPDATE\s+\w+\s+SET\s|"
+                       r"DELETE\s+FROM\s|(CREATE|DROP)\s+(TABLE|INDEX|TRIGGER|VIEW)\s|ALTER\s+TABLE\s|PRAGMA\s+\w|VACUUM\b)")
+
+
+def _sql_strings(path) -> list[str]:
+    """String literals (f-string parts included) that open like an SQL statement, and raw-connection calls."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_START.match(node.value):
+            found.append(f"{node.lineno}: {node.value[:40]!r}")
+        elif (isinstance(node, ast.Attribute) and node.attr in ("execute", "executemany", "executescript")
+              and not (isinstance(node.value, ast.Name) and node.value.id in ("pool", "executor"))):
+            found.append(f"{node.lineno}: .{node.attr}(")
+    return found
+
+
+@pytest.mark.parametrize("path", [p for p in _modules() if "service/storage/" not in p.as_posix()],
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_no_sql_outside_storage(path):
+    """Every statement lives behind the storage boundary, so a second backend implements the same methods."""
+    assert _sql_strings(path) == []
+    assert "sqlite3" not in _imports(path)
+
+
+def test_the_sql_check_sees_sql():
+    storage = REPO / "service" / "storage"
+    assert _sql_strings(storage / "session.py") and _sql_strings(storage / "events.py")

@@ -26,9 +26,10 @@ from service.recommend.events import signal
 from service.recommend.feed import Feed
 from service.recommend.hybrid import BLEND_NAME, SIGNALS, Blend, standardise
 from service.recommend.profiles import UserProfile, profile_from_state
-from service.recommend.state import effective, load_units
+from service.recommend.state import effective, units_of
 from service.recommend.updates import fold_events
 from service.storage.counters import COMPLETE_VIEW, ENGAGEMENTS
+from service.storage.rows import HistoryRow
 
 GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 REPLAY_STAGES = (("cold", 0), ("early", 1), ("warm", 5))
@@ -63,7 +64,7 @@ def replay_profile(user: str, events: list[tuple], cat: Catalogue, settings: Set
                    conn_units) -> UserProfile:
     """The profile a new user would have after `events` (folded from scratch, not from the store)."""
     state, rows = fold_events(events, conn_units, sum(cat.dims.values()), settings)
-    seen = [(vid, cat.row[vid], r.floor is not None, effective(r)) for vid, r in rows.items()
+    seen = [HistoryRow(vid, cat.row[vid], r.floor is not None, effective(r)) for vid, r in rows.items()
             if r.seen and vid in cat.row]
     return profile_from_state(user, state if events else None, seen, cat.dims, settings, prior, cat.baseline)
 
@@ -188,10 +189,9 @@ def _samples(recommender, cat: Catalogue, users: list[str]) -> list[Sample]:
     prior = recommender.prior()
     out = []
     for user in users:
-        events = [e for e in store.events(user) if e[2] != "impression"]
+        events = [e for e in store.events(user) if e.type != "impression"]
         if not events:
             continue
-        with store.transaction() as conn:
-            units = load_units(conn, {e[1] for e in events[:5]}, cat.dims)
+        units = units_of(store.units_rows({e.video_id for e in events[:5]}), cat.dims)
         out.extend(samples_for_user(user, events, recommender, cat, units, prior))
     return out

@@ -44,7 +44,7 @@ def _user_samples(user: str, events: list[tuple], cat: Catalogue, settings: Sett
     for vid, ts in first_ts.items():
         if vid not in cat.row:
             continue
-        history = [e for e in events if e[3] < ts]
+        history = [e for e in events if e.ts < ts]
         prof = build_profile(user, history, units, cat.dims, settings, uniform, cat.baseline, now=ts)
         if prof.positive is not None:
             yield _modality_cosines(prof.positive.vector, cat, cat.row[vid]), \

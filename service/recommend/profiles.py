@@ -19,6 +19,7 @@ from service.recommend.collaborative import HISTORY_MAX
 from service.recommend.events import EVENT_TYPES
 from service.recommend.state import UserState, VideoUnits
 from service.recommend.updates import fold_events, scaled_sums
+from service.storage.rows import HistoryRow
 from service.tags import tag_label
 
 __all__ = ["Onboarding", "UserProfile", "build_profile", "profile_from_state", "tag_label"]
@@ -84,12 +85,12 @@ def split(vector: np.ndarray, dims: dict[str, int]) -> dict[str, np.ndarray]:
     return out
 
 
-def profile_from_state(user_id: str, state: UserState | None, seen: list[tuple],
+def profile_from_state(user_id: str, state: UserState | None, seen: list[HistoryRow],
                        dims: dict[str, int], settings: Settings, prior: dict[str, float],
                        baseline: dict[str, float], onboarding: Onboarding | None = None,
                        now: float | None = None) -> UserProfile:
     """The profile the matcher uses, from the user's maintained state (as of `now`, default their latest
-    event), the videos they have seen ((id, slot, rejected[, effective signal]) rows) and their stated interests.
+    event), the videos they have seen (HistoryRow) and their stated interests.
 
     `baseline[m]` is the catalogue's mean-vector length per modality, against which a user's own coherence is
     judged when tilting modality weights."""
@@ -118,15 +119,15 @@ def profile_from_state(user_id: str, state: UserState | None, seen: list[tuple],
     return UserProfile(
         user_id, positive, negative, _normalized(sums.pos_tags), _normalized(sums.neg_tags),
         positive.weights if positive else {m: 0.0 for m in MODALITIES}, dict(state.counts),
-        {r[0] for r in seen}, {r[0] for r in seen if r[2]}, stated, sums.engaged,
-        excluded_slots=np.array([r[1] for r in seen], np.int64), interest_query=interest_query,
+        {r.video_id for r in seen}, {r.video_id for r in seen if r.rejected}, stated, sums.engaged,
+        excluded_slots=np.array([r.slot for r in seen], np.int64), interest_query=interest_query,
         **_history(seen),
     )
 
 
-def _history(seen: list[tuple]) -> dict[str, np.ndarray]:
-    """The strongest HISTORY_MAX videos with a non-zero signal (rows without a signal give none)."""
-    rows = [(r[1], r[3]) for r in seen if len(r) > 3 and r[3] != 0 and r[1] >= 0]
+def _history(seen: list[HistoryRow]) -> dict[str, np.ndarray]:
+    """The strongest HISTORY_MAX videos with a non-zero signal (rows without a slot or a signal give none)."""
+    rows = [(r.slot, r.signal) for r in seen if r.signal != 0 and r.slot >= 0]
     rows.sort(key=lambda sr: -abs(sr[1]))
     rows = rows[:HISTORY_MAX]
     return {"history_slots": np.array([s for s, _ in rows], np.int64),
@@ -138,7 +139,7 @@ def build_profile(user_id: str, events: list[tuple], units: dict[str, VideoUnits
                   onboarding: Onboarding | None = None, now: float | None = None) -> UserProfile:
     """A profile folded from a list of events (no store): what offline fitting scores with."""
     state, rows = fold_events(events, units, sum(dims.values()), settings)
-    seen = [(vid, -1, r.floor is not None) for vid, r in rows.items() if r.seen]
+    seen = [HistoryRow(vid, -1, r.floor is not None, 0.0) for vid, r in rows.items() if r.seen]
     return profile_from_state(user_id, state, seen, dims, settings, prior, baseline, onboarding, now)
 
 

@@ -192,7 +192,7 @@ class Recommender:
         cat = self.catalogue()
         checked = validate_events(events, lambda v: v in cat.row or db.has(v))
         rows = [e.row() for e in checked]
-        n = db.add_events(rows, apply=lambda conn, batch: apply_events(conn, batch, self.settings))
+        n = db.add_events(rows, apply=lambda session, batch: apply_events(session, batch, self.settings))
         self.counters_changed({r[1] for r in rows})
         return n
 
@@ -214,7 +214,7 @@ class Recommender:
         events leave the per-video counters too. `erase` also deletes their content settings (every row keyed
         by the id). True when anything was stored."""
         db = self.db()
-        videos = {e[1] for e in db.events(user_id)}
+        videos = {e.video_id for e in db.events(user_id)}
         found = db.delete_user(user_id, erase=erase)
         self.counters_changed(videos)
         return found
@@ -224,8 +224,8 @@ class Recommender:
         from service.recommend.updates import rebuild
 
         db = self.db()
-        with db.transaction() as conn:
-            rebuild(conn, user_id, self.settings)
+        with db.state_session() as session:
+            rebuild(session, user_id, self.settings)
 
     def user_profile(self, user_id: str, now: float | None = None) -> UserProfile:
         cat = self.catalogue()

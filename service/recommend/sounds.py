@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from service.storage.rows import EventRow
+
 ENGAGING_EVENTS = frozenset({"like", "share", "comment", "follow"})
 TOP_SOUNDS = 3  # of the user's sounds, this many bring their newest videos into the candidates
 VIDEOS_PER_SOUND = 50
@@ -59,9 +61,9 @@ class SoundAffinity:
     sound_of: dict[str, str] = field(default_factory=dict)  # video id -> sound id, for the rows looked at
 
     @classmethod
-    def of_user(cls, store, events: list[tuple], weight: float, saturation: int) -> SoundAffinity:
-        """From the user's (user, video, type, ...) events and the store's sound ids."""
-        liked_videos = sorted({e[1] for e in events if e[2] in ENGAGING_EVENTS})
+    def of_user(cls, store, events: list[EventRow], weight: float, saturation: int) -> SoundAffinity:
+        """From the user's events and the store's sound ids."""
+        liked_videos = sorted({e.video_id for e in events if e.type in ENGAGING_EVENTS})
         sounds = store.sound_ids(liked_videos) if liked_videos else {}
         return cls(dict(Counter(sounds.values())), weight, max(1, saturation))
 

@@ -12,18 +12,14 @@ the transaction that stores the events (by the API, `reelsense events`, or anoth
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from service.config import Settings
 from service.fusion import MODALITIES
-from service.storage.counters import chunks, decay
-from service.storage.userstate import (
-    StateRow,
-    VideoSignalRow,
-)
+from service.storage.counters import decay
+from service.storage.rows import StateRow, UnitsRow, VideoSignalRow
 
 
 @dataclass
@@ -124,25 +120,19 @@ def video_units(fused: np.ndarray, dims: dict[str, int], tags: dict[str, float])
     return VideoUnits(unit, present, tags)
 
 
-def load_units(conn: sqlite3.Connection, video_ids: set[str], dims: dict[str, int]) -> dict[str, VideoUnits]:
-    """The videos' units, read and normalised in one vectorised pass per chunk."""
-    out = {}
-    for part in chunks(sorted(video_ids)):
-        rows = conn.execute("SELECT v.id, v.fused, r.tags FROM videos v JOIN video_ranking r ON r.video_id = v.id "
-                            f"WHERE v.id IN ({','.join('?' * len(part))})", part).fetchall()
-        if not rows:
-            continue
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), "<f4").reshape(len(rows), -1).astype(np.float64)
-        present = np.zeros((len(rows), len(MODALITIES)))
-        start = 0
-        for j, m in enumerate(MODALITIES):
-            block = matrix[:, start : start + dims[m]]
-            norms = np.linalg.norm(block, axis=1)
-            has = norms > 1e-9
-            block[has] /= norms[has, None]
-            block[~has] = 0.0
-            present[:, j] = has
-            start += dims[m]
-        for i, (vid, _, tags) in enumerate(rows):
-            out[vid] = VideoUnits(matrix[i], present[i], json.loads(tags))
-    return out
+def units_of(rows: list[UnitsRow], dims: dict[str, int]) -> dict[str, VideoUnits]:
+    """The videos' units, normalised per modality in one vectorised pass (a batch's videos at once)."""
+    if not rows:
+        return {}
+    matrix = np.frombuffer(b"".join(r.fused for r in rows), "<f4").reshape(len(rows), -1).astype(np.float64)
+    present = np.zeros((len(rows), len(MODALITIES)))
+    start = 0
+    for j, m in enumerate(MODALITIES):
+        block = matrix[:, start : start + dims[m]]
+        norms = np.linalg.norm(block, axis=1)
+        has = norms > 1e-9
+        block[has] /= norms[has, None]
+        block[~has] = 0.0
+        present[:, j] = has
+        start += dims[m]
+    return {r.video_id: VideoUnits(matrix[i], present[i], json.loads(r.tags)) for i, r in enumerate(rows)}

@@ -1,42 +1,27 @@
 """The update paths of the users' serving state: applied to events as they are stored, or rebuilt from a
 user's events (recovery, a stale state, other settings). See service.recommend.state for what the state is.
 
-These functions take the connection of the transaction that stores the events, so the state never disagrees
-with the events; a process that sees another process's events needs nothing more than to read the rows.
+These functions take the storage session of the transaction that stores the events (no SQL here), so the state
+never disagrees with the events; a process that sees another process's events needs nothing more than to read
+the rows.
 """
 from __future__ import annotations
-
-import json
-import sqlite3
 
 import numpy as np
 
 from service.config import Settings
 from service.recommend.events import signal
-from service.recommend.state import UserState, VideoUnits, effective, load_units, settings_key
+from service.recommend.state import UserState, VideoUnits, effective, settings_key, units_of
 from service.storage import Store
 from service.storage.counters import decay
-from service.storage.userstate import (
-    VideoSignalRow,
-    forget_state,
-    read_signal_pairs,
-    read_states,
-    write_signal_pairs,
-    write_state,
-    write_states,
-    write_video_signals,
-)
+from service.storage.rows import EventRow, VideoSignalRow, event_rows
+from service.storage.session import StateSession
 
 
-def _dims(conn: sqlite3.Connection) -> dict[str, int]:
-    row = conn.execute("SELECT value FROM meta WHERE key='dims'").fetchone()
-    return json.loads(row[0])
-
-
-def _fold_into(row: VideoSignalRow, event: tuple, ref_ts: float, settings: Settings, half_life_s: float) -> None:
+def _fold_into(row: VideoSignalRow, event: EventRow, ref_ts: float, settings: Settings, half_life_s: float) -> None:
     """One event into a (user, video) row whose values are as of ref_ts (>= the event's time)."""
-    _user, _vid, kind, ts, _watch, completion = event
-    weight = decay(ref_ts - ts, half_life_s)
+    kind, completion = event.type, event.completion
+    weight = decay(ref_ts - event.ts, half_life_s)
     row.signal += signal(kind, completion, settings.signals) * weight
     if kind == "not_interested":
         floor = settings.signal_not_interested * weight
@@ -45,9 +30,9 @@ def _fold_into(row: VideoSignalRow, event: tuple, ref_ts: float, settings: Setti
         row.seen = True
 
 
-def _count(state: UserState, events: list[tuple]) -> None:
+def _count(state: UserState, events: list[EventRow]) -> None:
     for e in events:
-        state.counts[e[2]] = state.counts.get(e[2], 0) + 1
+        state.counts[e.type] = state.counts.get(e.type, 0) + 1
 
 
 def _apply_video(state: UserState, row: VideoSignalRow, units: VideoUnits | None) -> None:
@@ -61,40 +46,40 @@ def _apply_video(state: UserState, row: VideoSignalRow, units: VideoUnits | None
     state.engaged += row.applied == 1
 
 
-def apply_events(conn: sqlite3.Connection, rows: list[tuple], settings: Settings) -> None:
+def apply_events(session: StateSession, rows: list[EventRow], settings: Settings) -> None:
     """Bring the state of every user in `rows` up to date (inside the transaction storing `rows`); the batch's
     states and (user, video) rows are read and written in a few statements, not a few per user."""
-    dims = _dims(conn)
+    dims = session.dims()
     half_life_s = settings.profile_half_life_days * 86400.0
     key = settings_key(settings)
-    units = load_units(conn, {r[1] for r in rows}, dims)
-    by_user: dict[str, dict[str, list[tuple]]] = {}
+    units = units_of(session.units_rows({r.video_id for r in rows}), dims)
+    by_user: dict[str, dict[str, list[EventRow]]] = {}
     for r in rows:
-        by_user.setdefault(r[0], {}).setdefault(r[1], []).append(r)
-    stored = read_states(conn, list(by_user))
+        by_user.setdefault(r.user_id, {}).setdefault(r.video_id, []).append(r)
+    stored = session.read_states(list(by_user))
     fresh = {u for u, row in stored.items() if not row.stale and row.settings_key == key}
     for user in by_user.keys() - fresh:
-        rebuild(conn, user, settings, dims)  # the events just inserted are part of it
+        rebuild(session, user, settings, dims)  # the events just inserted are part of it
     pairs = [(u, v) for u in fresh for v in by_user[u]]
-    signals = read_signal_pairs(conn, pairs)
+    signals = session.read_signal_pairs(pairs)
     states, written = {}, {}
     for user in fresh:
         state = UserState.from_row(stored[user])
         events = [e for video_events in by_user[user].values() for e in video_events]
-        state.rescale(max(state.ref_ts, max(e[3] for e in events)), half_life_s)
+        state.rescale(max(state.ref_ts, max(e.ts for e in events)), half_life_s)
         for vid, video_events in by_user[user].items():
             written[(user, vid)] = _update_video(state, signals.get((user, vid)), video_events, units, settings,
                                                  half_life_s)
         _count(state, events)
         states[user] = state.to_row(key)
-    write_states(conn, states)
-    write_signal_pairs(conn, written)
+    session.write_states(states)
+    session.write_signal_pairs(written)
 
 
-def _update_video(state: UserState, row: VideoSignalRow | None, events: list[tuple],
+def _update_video(state: UserState, row: VideoSignalRow | None, events: list[EventRow],
                   units: dict[str, VideoUnits], settings: Settings, half_life_s: float) -> VideoSignalRow:
     """Take a video's old contribution out of the user's sums, fold its new events in, put it back."""
-    vid = events[0][1]
+    vid = events[0].video_id
     row = row or VideoSignalRow(0.0, None, state.ref_ts, False, 0)
     f = decay(state.ref_ts - row.ref_ts, half_life_s)
     row = VideoSignalRow(row.signal * f, None if row.floor is None else row.floor * f, state.ref_ts, row.seen,
@@ -108,14 +93,15 @@ def _update_video(state: UserState, row: VideoSignalRow | None, events: list[tup
     return row
 
 
-def fold_events(events: list[tuple], units: dict[str, VideoUnits], dim: int, settings: Settings
+def fold_events(events: list[EventRow], units: dict[str, VideoUnits], dim: int, settings: Settings
                 ) -> tuple[UserState, dict[str, VideoSignalRow]]:
     """A user's state from all their events, from scratch, as of their latest event."""
     half_life_s = settings.profile_half_life_days * 86400.0
-    ref = max((e[3] for e in events), default=0.0)
+    events = event_rows(events)
+    ref = max((e.ts for e in events), default=0.0)
     rows: dict[str, VideoSignalRow] = {}
     for e in events:
-        _fold_into(rows.setdefault(e[1], VideoSignalRow(0.0, None, ref, False, 0)), e, ref, settings, half_life_s)
+        _fold_into(rows.setdefault(e.video_id, VideoSignalRow(0.0, None, ref, False, 0)), e, ref, settings, half_life_s)
     state = UserState.empty(dim, ref)
     for vid, row in rows.items():
         _apply_video(state, row, units.get(vid))
@@ -123,19 +109,17 @@ def fold_events(events: list[tuple], units: dict[str, VideoUnits], dim: int, set
     return state, rows
 
 
-def rebuild(conn: sqlite3.Connection, user: str, settings: Settings, dims: dict[str, int] | None = None
+def rebuild(session: StateSession, user: str, settings: Settings, dims: dict[str, int] | None = None
             ) -> UserState | None:
     """Rebuild one user's state from their events (inside the caller's transaction); None without events."""
-    dims = dims or _dims(conn)
-    events = conn.execute("SELECT user_id, video_id, type, ts, watch_seconds, completion FROM events "
-                          "WHERE user_id=? ORDER BY ts, id", (user,)).fetchall()
-    forget_state(conn, user)
+    dims = dims or session.dims()
+    events = session.user_events(user)
+    session.forget_state(user)
     if not events:
         return None
-    units = load_units(conn, {e[1] for e in events}, dims)
+    units = units_of(session.units_rows({e.video_id for e in events}), dims)
     state, rows = fold_events(events, units, sum(dims.values()), settings)
-    write_state(conn, user, state.to_row(settings_key(settings)))
-    write_video_signals(conn, user, rows)
+    session.write_user(user, state.to_row(settings_key(settings)), rows)
     return state
 
 
@@ -146,8 +130,8 @@ def current_state(store: Store, user: str, settings: Settings) -> UserState | No
         return UserState.from_row(stored)
     if stored is None and not store.has_events(user):
         return None
-    with store.transaction() as conn:
-        return rebuild(conn, user, settings)
+    with store.state_session() as session:
+        return rebuild(session, user, settings)
 
 
 def scaled_sums(state: UserState, now: float | None, settings: Settings) -> tuple[np.ndarray, np.ndarray, float]:

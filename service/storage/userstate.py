@@ -5,27 +5,9 @@ module only reads and writes them, inside the caller's transaction where one is 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
 from service.storage.database import Database
-
-
-@dataclass
-class StateRow:
-    ref_ts: float
-    vectors: bytes
-    scalars: str
-    settings_key: str
-    stale: bool
-
-
-@dataclass
-class VideoSignalRow:
-    signal: float  # decayed signal as of ref_ts
-    floor: float | None  # decayed "not interested" floor as of ref_ts (None: never rejected)
-    ref_ts: float
-    seen: bool
-    applied: int  # -1, 0, 1: which profile sum the video's signal is in
+from service.storage.rows import HistoryRow, StateRow, VideoSignalRow
 
 
 def read_state(conn: sqlite3.Connection, user_id: str) -> StateRow | None:
@@ -117,16 +99,11 @@ class UserStateTable(Database):
         with self.lock:
             return read_video_signals(self.conn, user_id)
 
-    def seen_slots(self, user_id: str) -> list[tuple[str, int, bool]]:
-        """(video id, slot, rejected) of every video the user has seen (any event but an impression)."""
-        return [(r[0], r[1], bool(r[2])) for r in self._all(
-            "SELECT u.video_id, r.slot, u.floor IS NOT NULL FROM user_videos u "
-            "JOIN video_ranking r ON r.video_id = u.video_id WHERE u.user_id=? AND u.seen=1", (user_id,))]
-
-    def history_slots(self, user_id: str) -> list[tuple[str, int, bool, float]]:
-        """(video id, slot, rejected, effective decayed signal) of every video the user has seen: what the hybrid
-        scorer's per-user signals read (one indexed read of the user's rows, like `seen_slots`)."""
-        return [(r[0], r[1], r[2] is not None, r[3] if r[2] is None else min(r[3], r[2])) for r in self._all(
+    def history_slots(self, user_id: str) -> list[HistoryRow]:
+        """Every video the user has seen (any event but an impression), with its slot, whether it was rejected
+        and its effective decayed signal: what the profile and the hybrid scorer's per-user signals read (one
+        indexed read of the user's rows)."""
+        return [HistoryRow(r[0], r[1], r[2] is not None, r[3] if r[2] is None else min(r[3], r[2])) for r in self._all(
             "SELECT u.video_id, r.slot, u.floor, u.signal FROM user_videos u "
             "JOIN video_ranking r ON r.video_id = u.video_id WHERE u.user_id=? AND u.seen=1", (user_id,))]
 

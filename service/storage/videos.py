@@ -14,6 +14,7 @@ from service.storage.database import from_blob, to_blob
 from service.storage.frames import FrameTable
 from service.storage.moments import insert_moments
 from service.storage.prints import PrintTable
+from service.storage.rows import CatalogueRow, RankingInfo
 from service.storage.userstate import mark_stale
 from service.tags import ranking_tags
 
@@ -74,29 +75,29 @@ class VideoTable(FrameTable, PrintTable, ChangeTable):
         return int(row[0]) if row else 0
 
     def catalogue_rows(self, slot_from: int = 0, with_vectors: bool = True, chunk: int = 20_000):
-        """Chunks of (slot, id, creator, created_at, category, fused blob or None) by slot, for loading the
+        """Chunks of CatalogueRow by slot, for loading the
         recommender's catalogue; reads one chunk at a time so a million rows never sit in one list."""
         vector = "v.fused" if with_vectors else "NULL"
         sql = (f"SELECT r.slot, v.id, v.creator, v.created_at, r.category, {vector} FROM video_ranking r "
                "JOIN videos v ON v.id = r.video_id WHERE r.slot >= ? ORDER BY r.slot LIMIT ?")
         while True:
-            rows = self._all(sql, (slot_from, chunk))
+            rows = [CatalogueRow(*r) for r in self._all(sql, (slot_from, chunk))]
             if not rows:
                 return
             yield rows
-            slot_from = rows[-1][0] + 1
+            slot_from = rows[-1].slot + 1
 
     def live_slots(self) -> list[int]:
         return [r[0] for r in self._all("SELECT slot FROM video_ranking")]
 
-    def ranking_info(self, video_ids: list[str]) -> dict[str, tuple[int, bytes, dict[str, float], str]]:
-        """{video id: (slot, fused blob, ranking tags, category)} for the given videos."""
+    def ranking_info(self, video_ids: list[str]) -> dict[str, RankingInfo]:
+        """{video id: its serving row} for the given videos."""
         out = {}
         for part in chunks(sorted(set(video_ids))):
             for vid, slot, fused, tags, category in self._all(
                     "SELECT r.video_id, r.slot, v.fused, r.tags, r.category FROM video_ranking r JOIN videos v "
                     f"ON v.id = r.video_id WHERE r.video_id IN ({','.join('?' * len(part))})", tuple(part)):
-                out[vid] = (slot, fused, json.loads(tags), category)
+                out[vid] = RankingInfo(slot, fused, json.loads(tags), category)
         return out
 
     def slots_of(self, video_ids: list[str]) -> dict[str, int]:

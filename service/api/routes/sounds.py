@@ -21,5 +21,5 @@ def trending_sounds(store: StoreDep, settings: SettingsDep, window_hours: Window
                     k: K = 20) -> TrendingSounds:
     """Sounds ranked by the videos that started using them and the engagement their videos got in the window."""
     since = time.time() - window_hours * 3600.0
-    items = store.current().trending_sounds(since, engagement_weights(settings.signals), k)
+    items = store.trending_sounds(since, engagement_weights(settings.signals), k)
     return TrendingSounds(window_hours=window_hours, items=[TrendingSound(**item) for item in items])

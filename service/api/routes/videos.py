@@ -96,6 +96,6 @@ def frame_thumbnail(video_id: VideoId, index: FrameIndex, store: StoreDep) -> Re
 @router.get("/{video_id}/same-sound", responses=error_responses(404, 422))
 def same_sound(video: KnownVideo, store: StoreDep, k: K = 20) -> SameSound:
     """Up to `k` other videos using this video's sound (newest first), each with the time offset between the two."""
-    link, items = store.current().same_sound(video.id, k)
+    link, items = store.same_sound(video.id, k)
     return SameSound(video_id=video.id, sound_id=link["sound_id"] if link else None,
                      items=[SameSoundVideo(**item) for item in items])

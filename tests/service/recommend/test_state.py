@@ -87,8 +87,8 @@ def test_counters_and_user_states_equal_a_rebuild_from_events(batches, erase):
                 assert _as_of(counts) == {k: pytest.approx(v, abs=1e-9) for k, v in _as_of(expected).items()}
             assert rebuilt_counters.keys() <= incremental.keys()
             for user, stored in states.items():
-                with store.transaction() as conn:
-                    rebuilt = rebuild(conn, user, config)
+                with store.state_session() as session:
+                    rebuilt = rebuild(session, user, config)
                 if stored is None:
                     assert rebuilt is None
                     continue

@@ -8,8 +8,10 @@ a gap in the numbering and reconciles with the store as a whole instead.
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterable
+from functools import cached_property
 
 from service.storage.database import Database
 
@@ -23,27 +25,37 @@ KEEP_S = 3600.0  # how long rows are kept
 PRUNE_EVERY_S = 60.0  # a writer prunes at most this often
 
 
-class ChangeTable(Database):
-    _pruned_at: float = 0.0
+class ChangeLog:
+    """Appends to the log inside the caller's transaction, and prunes it now and then (one per connection)."""
 
-    # -- writing (inside the caller's transaction) ------------------------------------------------
-    def _log_changes(self, kind: str, keys: Iterable[str]) -> None:
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+        self._pruned_at = 0.0
+
+    def append(self, kind: str, keys: Iterable[str]) -> None:
         now = time.time()
-        self.conn.executemany("INSERT INTO change_log(kind, key, ts) VALUES (?,?,?)",
-                              [(kind, key, now) for key in keys])
+        self._conn.executemany("INSERT INTO change_log(kind, key, ts) VALUES (?,?,?)",
+                               [(kind, key, now) for key in keys])
         if now - self._pruned_at > PRUNE_EVERY_S:
             self._pruned_at = now
-            self._prune(now - KEEP_S)
+            self.prune(now - KEEP_S)
 
-    def _prune(self, before_ts: float) -> None:
+    def prune(self, before_ts: float) -> None:
         """Delete the rows older than `before_ts`: a range of seq, found by reading only the rows deleted."""
-        self.conn.execute(
+        self._conn.execute(
             "DELETE FROM change_log WHERE seq < COALESCE((SELECT seq FROM change_log WHERE ts >= ? ORDER BY seq "
             "LIMIT 1), (SELECT MAX(seq) + 1 FROM change_log))", (before_ts,))
 
+
+class ChangeTable(Database):
+    @cached_property
+    def change_log(self) -> ChangeLog:
+        """The writers' side of the log (every entity table that writes appends through it)."""
+        return ChangeLog(self.conn)
+
     def prune_changes(self, before_ts: float) -> None:
         with self.transaction():
-            self._prune(before_ts)
+            self.change_log.prune(before_ts)
 
     # -- reading ---------------------------------------------------------------------------------
     def last_change(self) -> int:

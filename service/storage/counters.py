@@ -118,4 +118,4 @@ class CounterTable(ChangeTable, Database):
                                        "ORDER BY video_id")
             while batch := cursor.fetchmany(50_000):
                 apply_counters(self.conn, batch, self.half_life_days)
-            self._log_changes(COUNTERS, [ALL])
+            self.change_log.append(COUNTERS, [ALL])

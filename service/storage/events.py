@@ -31,7 +31,7 @@ class EventTable(CounterTable, ChangeTable, Database):
                 "INSERT INTO events(user_id, video_id, type, ts, watch_seconds, completion) VALUES (?,?,?,?,?,?)", rows
             )
             apply_counters(self.conn, rows, self.half_life_days)
-            self._log_changes(COUNTERS, sorted({r[1] for r in rows}))
+            self.change_log.append(COUNTERS, sorted({r[1] for r in rows}))
             if apply is not None:
                 apply(StateSession(self.conn), rows)
             else:

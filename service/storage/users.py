@@ -36,7 +36,7 @@ class UserTable(ChangeTable, Database):
             events = self.conn.execute("SELECT user_id, video_id, type, ts, watch_seconds, completion FROM events "
                                        "WHERE user_id=?", (user_id,)).fetchall()
             apply_counters(self.conn, events, getattr(self, "half_life_days", 7.0), sign=-1)
-            self._log_changes(COUNTERS, sorted({e[1] for e in events}))
+            self.change_log.append(COUNTERS, sorted({e[1] for e in events}))
             n += self.conn.execute("DELETE FROM events WHERE user_id=?", (user_id,)).rowcount
             n += self.conn.execute("DELETE FROM interests WHERE user_id=?", (user_id,)).rowcount
             n += forget_state(self.conn, user_id)

@@ -131,7 +131,7 @@ class VideoTable(FrameTable, PrintTable, ChangeTable):
                 tags[category] = max(tags.get(category, 0.0), 1.0)
                 self.conn.execute("UPDATE video_ranking SET category=?, tags=? WHERE video_id=?",
                                   (category, json.dumps(tags), video_id))
-                self._log_changes(CATEGORY, [video_id])
+                self.change_log.append(CATEGORY, [video_id])
 
     # -- writing ---------------------------------------------------------------------------------
     def add(self, record: VideoRecord) -> bool:
@@ -183,7 +183,7 @@ class VideoTable(FrameTable, PrintTable, ChangeTable):
             self._unlink_prints(video_id)
             cur = self.conn.execute("DELETE FROM videos WHERE id=?", (video_id,))
             if cur.rowcount:
-                self._log_changes(VIDEO_DELETED, [video_id])
+                self.change_log.append(VIDEO_DELETED, [video_id])
         return cur.rowcount > 0
 
     def replace_vectors(self, records: list[VideoRecord]) -> None:
@@ -218,7 +218,7 @@ class VideoTable(FrameTable, PrintTable, ChangeTable):
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vectors_generation', ?)",
                               (str(self.vectors_generation + 1),))
             mark_stale(self.conn)
-            self._log_changes(VECTORS, [ALL])
+            self.change_log.append(VECTORS, [ALL])
 
     # -- row <-> record ----------------------------------------------------------------------------
     def _insert_ranking(self, record: VideoRecord) -> None:
@@ -227,7 +227,7 @@ class VideoTable(FrameTable, PrintTable, ChangeTable):
         self.conn.execute("INSERT INTO video_ranking(video_id, category, tags) VALUES (?,?,?)",
                           (record.id, category, json.dumps(tags)))
         self.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('dims', ?)", (json.dumps(record.fused.dims),))
-        self._log_changes(VIDEO_ADDED, [record.id])
+        self.change_log.append(VIDEO_ADDED, [record.id])
 
     def backfill_ranking(self) -> int:
         """Ranking rows for videos stored before they existed (a store migrated from schema 1); once."""

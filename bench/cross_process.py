@@ -20,7 +20,6 @@ import argparse
 import hashlib
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -142,11 +141,12 @@ def report(base: str, db: Path, env: dict[str, str], space: str, dims: dict[str,
 
 def stored_space(db: Path) -> tuple[str, dict[str, int], dict[str, str]]:
     """The store's embedding space (id, dims, model names): the writers must match it, whatever today's models."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('space_id', 'dims')").fetchall())
-    space = meta["space_id"]
+    from service.storage import Store
+
+    with Store(db) as store:
+        space, dims = store.space_id, store.dims()
     models = dict(part.split("=", 1) for part in space.split("|"))
-    return space, json.loads(meta["dims"]), {m: models[m].rsplit(":", 1)[0] for m in ("text", "visual", "audio")}
+    return space, dims, {m: models[m].rsplit(":", 1)[0] for m in ("text", "visual", "audio")}
 
 
 def main() -> int:

@@ -312,7 +312,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not settings.api.api_keys:
         _say("warning: no API key configured (REELSENSE_API_KEYS): write endpoints answer 401")
     app = create_app(settings, index_folder=args.index)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning")
+    # X-Forwarded-For is read by the app from REELSENSE_TRUSTED_PROXIES only, not also by uvicorn's own default.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning",
+                proxy_headers=False)
     return 0
 
 

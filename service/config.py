@@ -7,6 +7,7 @@ Components take typed groups (`media_limits`, `sampling`, `thumbnails`, `visual`
 """
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import os
 from dataclasses import dataclass
@@ -217,10 +218,15 @@ class Settings(BaseSettings):
     # Per-user tokens (`POST /users/{id}/token`): HMAC secret (>= 32 characters; empty: tokens off) and lifetime.
     user_token_secret: Annotated[str, Field(pattern=r"^(|.{32,})$")] = ""
     user_token_ttl_s: Annotated[int, Field(ge=60)] = 3600
-    # Token bucket per admin key, user token or (without either) client address: requests per second refilled and
-    # the burst allowed; 0 turns limiting off. Health, metrics and the page's static files are never limited.
+    # Token bucket per user token or (without one) client address: requests per second refilled and the burst
+    # allowed; 0 turns limiting off. Health, metrics and the page's static files are never limited. Admin keys
+    # (the platform's backend, asking for all of its users) are unlimited unless admin_rate_limit_per_s is set.
     rate_limit_per_s: Annotated[float, Field(ge=0)] = 50.0
     rate_limit_burst: PositiveInt = 200
+    admin_rate_limit_per_s: Annotated[float, Field(ge=0)] = 0.0
+    # Proxy addresses or networks (comma-separated, e.g. "10.0.0.0/8,127.0.0.1") whose X-Forwarded-For names the
+    # client; from any other peer the header is ignored (a client could write anything in it).
+    trusted_proxies: str = ""
 
     # Sensitive-content flag (NudeNet on sampled frames; the optional extra `reelsense[safety]`, AGPL-3.0). Without
     # the extra, or switched off, every video's flag reads "unavailable", never "safe".
@@ -242,6 +248,13 @@ class Settings(BaseSettings):
         if any(b <= a for a, b in itertools.pairwise(stages)):
             raise ValueError("exposure stages must be strictly increasing impression budgets")
         return stages
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, text: str) -> str:
+        for part in _comma_list(text):
+            ipaddress.ip_network(part, strict=False)  # a ValueError names the bad address
+        return text
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -364,6 +377,7 @@ class Settings(BaseSettings):
             analysis_queue=self.analysis_queue, uploads=self.uploads, keep_uploads=self.keep_uploads,
             user_token_secret=self.user_token_secret, user_token_ttl_s=self.user_token_ttl_s,
             rate_limit_per_s=self.rate_limit_per_s, rate_limit_burst=self.rate_limit_burst,
+            admin_rate_limit_per_s=self.admin_rate_limit_per_s, trusted_proxies=_comma_list(self.trusted_proxies),
             change_poll_s=self.change_poll_s,
         )
 

@@ -92,7 +92,7 @@ class RequestError(ReelsenseError):
         "not_found": 404,
         "method_not_allowed": 405,
         "rate_limited": 429,
-        "tokens_disabled": 503,
+        "tokens_disabled": 404,  # a feature this server has off: retrying never helps, so no 5xx
     }
 
 

@@ -42,7 +42,8 @@ class ApiOptions:
     """What the HTTP layer reads (`reelsense serve`, service/api/): admin keys and CORS origins; body limits (an
     upload's bytes, the size over which an upload becomes a background job, a JSON body, events per batch); the
     uploads waiting for a worker beyond those analysed; where uploads go and whether they are kept; user tokens'
-    secret (empty: off) and lifetime; the rate limit (0: off) and its burst; how often the server reads other
+    secret (empty: off) and lifetime; the rate limit (0: off) and its burst, the admin keys' own (0: unlimited), the
+    proxies whose X-Forwarded-For is believed; how often the server reads other
     processes' writes (0: never)."""
 
     api_keys: tuple[str, ...]
@@ -58,4 +59,6 @@ class ApiOptions:
     user_token_ttl_s: int
     rate_limit_per_s: float
     rate_limit_burst: int
+    admin_rate_limit_per_s: float
+    trusted_proxies: tuple[str, ...]
     change_poll_s: float

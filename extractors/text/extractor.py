@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # How much each field counts in the video's text vector (title and hashtags say most).
 FIELD_WEIGHTS = {"title": 1.0, "hashtags": 1.0, "description": 0.6, "onscreen": 0.5}
+# Why a video's stats have no topics, in words (stats are public: no server path in them).
+TOPICS_UNAVAILABLE = {"not_configured": "no topic model configured",
+                      "not_fitted": "no topic model yet; run `reelsense topics fit`",
+                      "unreadable": "the topic model cannot be read; run `reelsense topics fit` again"}
 CONFIDENCE_WORDS = 6.0  # content words at which confidence reaches 1 - 1/e
 
 
@@ -63,7 +67,7 @@ class TextExtractor:
         self._encode_lock = threading.Lock()  # a fast tokenizer refuses concurrent calls ("Already borrowed")
         self._queries = QueryCache()
         self.topics: TopicModel | None = None
-        self.topics_unavailable = "no topic model folder configured"
+        self.topics_unavailable = TOPICS_UNAVAILABLE["not_configured"]
         if topics_dir is not None:
             self.load_topics(topics_dir)
 
@@ -74,8 +78,9 @@ class TextExtractor:
             self.topics = TopicModel.load(Path(folder))
             self.topics_unavailable = ""
         except TopicError as exc:
+            # The reason lands in every video's stats, which public reads show: words, never the folder's path.
             self.topics = None
-            self.topics_unavailable = exc.message
+            self.topics_unavailable = TOPICS_UNAVAILABLE.get(exc.code, TOPICS_UNAVAILABLE["unreadable"])
             if exc.code != "not_fitted":
                 log.warning("topics unavailable: %s", exc.message)
         return self.topics is not None

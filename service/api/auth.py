@@ -66,12 +66,15 @@ def check_user_access(api: ApiOptions, user_id: str, key: str | None, bearer: st
                                     "(Authorization: Bearer)")
 
 
+ADMIN_PREFIX = "key:"  # a principal that is an admin key
+
+
 def principal(api: ApiOptions, headers: Mapping[str, str], client: str) -> str:
     """Whom a request counts against for rate limiting: its valid admin key, its valid user token's user, or
     else its client address (a made-up key or token gains nothing: it counts as the address)."""
     key = headers.get("x-api-key")
     if is_admin_key(api, key):
-        return "key:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+        return ADMIN_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:16]
     scheme, _, credentials = headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer":
         user = token_user(api.user_token_secret, credentials.strip())

@@ -34,6 +34,9 @@ class Database:
         self.conn = sqlite3.connect(self.path, timeout=timeout_s, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
+        # Deleted content is overwritten with zeros, so an erased user's rows do not survive in free pages until a
+        # VACUUM; set here because the compiled-in default differs between SQLite builds.
+        self.conn.execute("PRAGMA secure_delete=ON")
         self.conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
         self._migrate()
 

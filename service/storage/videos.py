@@ -140,15 +140,20 @@ class VideoTable(FrameTable, PrintTable, ChangeTable):
 
     def add_many(self, records: list[VideoRecord]) -> int:
         """Store records in one transaction, skipping ids already stored; how many were added. Records of
-        another embedding space than the store's are refused (SpaceMismatchError) and nothing is stored."""
+        another embedding space than the store's are refused (SpaceMismatchError) and nothing is stored.
+
+        The space is checked and `meta.space_id` written inside the one write transaction (BEGIN IMMEDIATE holds
+        the write lock): of two writers with different spaces, the second sees the first's space and is refused."""
         spaces = {r.space_id for r in records}
-        for space in spaces:
-            self.check_space(space)
         if len(spaces) > 1:
             raise SpaceMismatchError(f"the records mix embedding spaces {sorted({r.space_id for r in records})}; "
                                      "vectors of different spaces are never compared")
         added = 0
         with self.transaction():
+            for space in spaces:
+                self.check_space(space)
+                if self.space_id != space:
+                    self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (space,))
             for record in records:
                 if self.has(record.id):
                     continue
@@ -157,7 +162,6 @@ class VideoTable(FrameTable, PrintTable, ChangeTable):
         return added
 
     def _insert(self, record: VideoRecord) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (record.space_id,))
         self.conn.execute(
             "INSERT INTO videos VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (

@@ -14,6 +14,7 @@ from service.config import Settings
     ("device", "gpu"), ("workers", 0), ("mmr_lambda", 1.5), ("topics_coherence", "npmi"),
     ("exposure_stages", [200, 20]), ("frames_per_second", -1),
     ("decode_mode", "keyframes"), ("clip_precision", "int8"), ("gpu_decode", "maybe"), ("media_processes", -1),
+    ("trusted_proxies", "10.0.0.1,not-an-address"), ("admin_rate_limit_per_s", -1),
 ])
 def test_invalid_values_are_refused_on_load(tmp_path, field, value):
     with pytest.raises(ValidationError):

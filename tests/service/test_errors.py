@@ -62,7 +62,7 @@ CONTRACT = [
     (AuthError("unauthorized", "x"), 401, 3),
     (AuthError("forbidden", "x"), 403, 3),
     (RequestError("rate_limited", "x"), 429, 1),
-    (RequestError("tokens_disabled", "x"), 503, 1),
+    (RequestError("tokens_disabled", "x"), 404, 1),
     (RequestError("invalid_request", "x"), 422, 1),
     (RequestError("too_many_events", "x"), 413, 1),
     (RequestError("method_not_allowed", "x"), 405, 1),

@@ -71,10 +71,11 @@ def erase_user(user_id: UserId, recommender: RecommenderDep) -> UserErased:
 
 
 @router.post("/users/{user_id}/token", dependencies=[RequireApiKey],
-             responses=error_responses(401, 422, 503, codes={503: "tokens_disabled"}))
+             responses=error_responses(401, 404, 422, codes={404: "tokens_disabled"}))
 def issue_user_token(user_id: UserId, api: ApiDep) -> UserToken:
     """A token for this user's own data (for the platform's backend to hand to the user's app), valid for
-    REELSENSE_USER_TOKEN_TTL_S seconds. 503 `tokens_disabled`: REELSENSE_USER_TOKEN_SECRET is not set."""
+    REELSENSE_USER_TOKEN_TTL_S seconds. 404 `tokens_disabled`: REELSENSE_USER_TOKEN_SECRET is not set (a setting,
+    not a passing state: no 5xx that would tell clients to retry)."""
     if not api.user_token_secret:
         raise RequestError("tokens_disabled", "user tokens are off: set REELSENSE_USER_TOKEN_SECRET")
     token, expires = issue_token(api.user_token_secret, user_id, api.user_token_ttl_s)

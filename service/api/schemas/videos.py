@@ -5,8 +5,21 @@ from typing import Any
 
 from pydantic import Field
 
+from extractors.text.extractor import TOPICS_UNAVAILABLE
 from service.api.schemas.base import RANKED_EXAMPLE, VIDEO_ID_EXAMPLE, RankedVideo, ResponseModel, with_examples
 from service.records import VideoRecord
+
+
+def public_stats(stats: dict[str, dict]) -> dict[str, dict]:
+    """Stats as a public read shows them: records stored before topic reasons were put in words carry the topic
+    folder's path in `topics_reason` ("no topic model in /srv/...; ..."); those read as words."""
+    text = stats.get("text") or {}
+    reason = text.get("topics_reason")
+    if isinstance(reason, str) and "/" in reason:
+        fitted = reason.startswith("no topic model in ")
+        text = {**text, "topics_reason": TOPICS_UNAVAILABLE["not_fitted" if fitted else "unreadable"]}
+        return {**stats, "text": text}
+    return stats
 
 
 class TagView(ResponseModel):
@@ -88,6 +101,7 @@ class VideoView(ResponseModel):
         """The view of a record: its summary without the server-side path, plus its metadata and frames."""
         view = record.summary(top=top)
         view.pop("path", None)
+        view["stats"] = public_stats(view["stats"])
         frames = [FrameView(index=f.index, time_s=f.time_s, shot=record.shot_of(f.time_s), width=f.width,
                             height=f.height, url=frame_url(record.id, f.index)) for f in record.frames]
         return cls(**view, description=record.description, hashtags=record.hashtags, creator=record.creator,

@@ -23,7 +23,7 @@ ERROR_STATUSES = {
     ("get", "/users/{user_id}/profile"): {422} | USER | LIMITED,
     ("delete", "/users/{user_id}/history"): {422} | USER | LIMITED,
     ("delete", "/users/{user_id}"): {422} | USER | LIMITED,
-    ("post", "/users/{user_id}/token"): {401, 422, 503} | LIMITED,
+    ("post", "/users/{user_id}/token"): {401, 404, 422} | LIMITED,
     ("get", "/users/{user_id}/recommendations"): {422} | USER | LIMITED,
     ("put", "/users/{user_id}/content-settings"): {413, 422} | USER | LIMITED,
     ("get", "/users/{user_id}/content-settings"): {422} | USER | LIMITED,
@@ -107,3 +107,9 @@ def test_user_data_takes_an_admin_key_or_the_users_token(spec):
     either = {key for key, op in operations(spec) if op.get("security") == [{"APIKeyHeader": []}, {"HTTPBearer": []}]}
     assert either == {(method, path) for method, path in ERROR_STATUSES if 403 in ERROR_STATUSES[(method, path)]}
     assert len(either) == 7
+
+
+def test_a_disabled_feature_is_documented_as_404_with_its_code(spec):
+    responses = spec["paths"]["/users/{user_id}/token"]["post"]["responses"]
+    assert "503" not in responses
+    assert responses["404"]["content"]["application/json"]["example"]["error"]["code"] == "tokens_disabled"

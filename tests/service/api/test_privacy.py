@@ -119,3 +119,9 @@ def test_error_bodies_never_show_server_paths(app, client, indexed):
     assert (r.status_code, r.json()["error"]["code"]) == (409, "space_mismatch")
     assert str(app.state.settings.data_dir.name) not in r.text
     assert "<server path>" in r.json()["error"]["message"]
+
+
+def test_tokens_without_a_secret_are_a_404_not_a_retryable_5xx(idle_client):
+    """REELSENSE_USER_TOKEN_SECRET unset: a setting that never changes by itself, so no 5xx (clients would retry)."""
+    r = idle_client.post("/users/carol/token", headers=AUTH)
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "tokens_disabled")

@@ -30,7 +30,8 @@ SAMPLES = ("pasta_recipe", "cat_zoomies")
 @pytest.fixture(scope="module")
 def media(tmp_path_factory):
     """Two sample clips, one song under two pictures (the second starts 9.5 s into the first), a clip and its
-    downscaled, trimmed, re-encoded copy, and a byte-identical second copy of a sample clip."""
+    downscaled, trimmed, re-encoded copy, and a byte-identical second copy of a sample clip; the clip's sidecar
+    is invalid."""
     folder = tmp_path_factory.mktemp("batch_media")
     for name in SAMPLES:
         for suffix in (".mp4", ".json"):
@@ -41,6 +42,7 @@ def media(tmp_path_factory):
     write_video(folder / "song_b.mp4", 10.0, song[int(12.0 * SR):], picture(3))
     write_video(folder / "clip.mp4", 8.0, track(3, 8.0), picture(5))
     transcode(folder / "clip.mp4", folder / "clip_copy.mp4", scale=0.5, trim_s=2.0, audio_bitrate=32000)
+    (folder / "clip.json").write_text('{"title": 42}')  # a sidecar that is ignored, with a warning
     return folder
 
 
@@ -128,7 +130,7 @@ def test_search_and_frames_endpoint_answer_for_imported_videos(outputs, env, tmp
     capsys.readouterr()
     assert main(["search", "garlic pasta", "-k", "3", "--db", str(db)]) == 0
     hits = json.loads(capsys.readouterr().out)["items"]
-    pasta = next(h for h in hits if h["path"].endswith("pasta_recipe.mp4"))
+    pasta = next(h for h in hits if h["video_id"] == _pasta_id(outputs))
     assert pasta["moment"] is not None
     from service.api import create_app
 
@@ -164,3 +166,15 @@ def test_shards_carry_the_schema_version_and_one_row_per_content(outputs):
 def _pasta_id(outputs) -> str:
     with Store(outputs / "local.db") as store:
         return next(r.id for r in store.records() if r.path.endswith("pasta_recipe.mp4"))
+
+
+def test_the_ray_summary_and_errors_file_list_the_warnings(outputs):
+    """An ignored sidecar and a file skipped for its twin's content are warnings of the run: printed at its end and
+    written to `_errors.jsonl` with level "warning"."""
+    err = (outputs / "ray.err").read_text()
+    assert "warning:" in err and "clip.mp4 [sidecar_invalid]" in err
+    assert "[same_content]" in err
+    rows = [json.loads(line) for line in (outputs / "shards" / "_errors.jsonl").read_text().splitlines()]
+    assert {(r["path"].rsplit("/", 1)[-1], r["code"], r["level"]) for r in rows} >= {
+        ("clip.mp4", "sidecar_invalid", "warning")}
+    assert {r["code"] for r in rows} == {"sidecar_invalid", "same_content"}

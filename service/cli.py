@@ -160,8 +160,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Load `reelsense embed --out` Parquet (a file or a folder of shards) into the store, then bring the saved
-    vector index up to date so a server starts without rebuilding it."""
+    """Load `reelsense embed --out` Parquet (a file or a folder of shards, local or a pyarrow filesystem URI) into
+    the store, then bring the saved vector index up to date so a server starts without rebuilding it."""
     import time
 
     from tqdm import tqdm
@@ -173,7 +173,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with components.store() as store, tqdm(desc="importing", unit="video", file=sys.stderr,
                                            disable=args.quiet) as bar:
-        report = import_parquet(store, Path(args.path), chunk=args.chunk, progress=bar.update)
+        report = import_parquet(store, args.path, chunk=args.chunk, progress=bar.update)
         stored = time.perf_counter() - started
         index_note = ""
         if not args.no_index:

@@ -34,7 +34,8 @@ def _media_commands(sub, commands: dict[str, Callable]) -> None:
     embed.add_argument("--timings", metavar="FILE", help="write the seconds each stage took (JSON) to FILE")
     embed.set_defaults(func=commands["embed"])
 
-    imp = sub.add_parser("import", help="load `embed --out` Parquet (a file or a folder of shards) into the store")
+    imp = sub.add_parser("import", help="load `embed --out` Parquet (a file or a folder of shards, local or a "
+                                        "pyarrow filesystem URI: file://, s3://, gs://, hdfs://) into the store")
     imp.add_argument("path", help="a .parquet file or a folder of .parquet shards")
     imp.add_argument("--db", help=DB_HELP)
     imp.add_argument("--chunk", type=int, default=2000, help="records per transaction (default 2000)")

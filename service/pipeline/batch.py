@@ -53,6 +53,13 @@ class EmbedReport:
             self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + value
 
 
+def sidecar_warnings(path: Path | str, record: VideoRecord) -> list[FileFailure]:
+    """The record's warnings about an ignored sidecar, as report rows (both engines list them the same way)."""
+    prefix = "[sidecar_invalid] "
+    return [FileFailure(path, "sidecar_invalid", w.removeprefix(prefix), record.id)
+            for w in record.warnings if w.startswith(prefix)]
+
+
 def embed_folder(analyzer: Analyzer, store: Store, files: list[Path], progress: Progress | None = None,
                  on_failure: OnFailure | None = None, pool: MediaPool | None = None) -> EmbedReport:
     """Embed every file not yet stored (by content hash); a bad file is reported and the rest go on.
@@ -78,9 +85,7 @@ def embed_folder(analyzer: Analyzer, store: Store, files: list[Path], progress: 
         else:
             store.add(record)
             report.embedded += 1
-            report.warnings.extend(FileFailure(path, "sidecar_invalid", w.removeprefix("[sidecar_invalid] "),
-                                               record.id)
-                                   for w in record.warnings if w.startswith("[sidecar_invalid] "))
+            report.warnings.extend(sidecar_warnings(path, record))
         if progress:
             progress(1)
     return report
@@ -119,4 +124,4 @@ def apply_reindex(store: Store, report: ReindexReport) -> None:
 
 
 __all__ = ["EmbedReport", "ReindexReport", "apply_reindex", "embed_folder", "find_videos",
-           "reembed_store"]
+           "reembed_store", "sidecar_warnings"]

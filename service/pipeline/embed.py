@@ -24,7 +24,23 @@ from service.pipeline.parquet import write_parquet
 if TYPE_CHECKING:
     from service.pipeline.analyzer import Analyzer
     from service.pipeline.pool import MediaPool
+    from service.records import VideoRecord
     from service.storage import Store
+
+
+def export_records(store: Store, ids: list[str]) -> list[VideoRecord]:
+    """Stored records whole, for the batch schema: besides what `Store.records` gives, the media prints, the
+    thumbnails' JPEG bytes and the moments with their vectors (the store reads these apart, on demand)."""
+    records = store.records(ids)
+    moments = store.moments_of([r.id for r in records])
+    for r in records:
+        r.sound_print, r.frame_print = store.prints_of(r.id)
+        jpegs = store.frame_jpegs(r.id)
+        for f in r.frames:
+            f.jpeg = jpegs.get(f.index)
+        r.moments = moments[r.id]
+        r.sound = r.duplicate_of = None  # the importing store finds these against what it holds
+    return records
 
 
 class EmbedEngine(ABC):
@@ -80,7 +96,8 @@ class LocalEngine(EmbedEngine):
             with self.open_store() as store:
                 report = embed_folder(self.analyzer(), store, files, progress=progress, on_failure=on_failure,
                                       pool=pool)
-                report.records = store.records(report.stored_ids(store))
+                report.records = export_records(store, report.stored_ids(store)) if self.out else \
+                    store.records(report.stored_ids(store))
         finally:
             if pool is not None:
                 pool.close()

@@ -36,11 +36,18 @@ from service.pipeline.sources import local_copy
 if TYPE_CHECKING:
     from service.pipeline.analyzer import Analyzer
 
+
+def sidecar_warning(problem: MediaError) -> str:
+    from service.pipeline.analyzer import sidecar_warning as warning  # the analyzer's models load lazily
+
+    return warning(problem)
+
 STAGE_SCHEMA = pa.schema([
     ("path", pa.string()), ("id", pa.string()),
     ("status", pa.string()),  # "ok", "skipped" (already embedded) or "failed"
     ("code", pa.string()), ("message", pa.string()),
     ("meta", pa.string()),  # the sidecar's words, JSON
+    ("sidecar_warning", pa.string()),  # why the sidecar was ignored (analyzer.sidecar_warning), or null
     ("result", pa.large_binary()),  # the pickled stages.MediaResult
 ])
 SUMMARY_SCHEMA = pa.schema([
@@ -49,7 +56,9 @@ SUMMARY_SCHEMA = pa.schema([
     ("code", pa.string()), ("message", pa.string()),
     ("shard", pa.string()),  # the shard's name, for written rows
     ("seconds", pa.string()),  # seconds per stage, JSON
+    ("warnings", pa.string()),  # JSON list of {"code", "message"}: embedded, but e.g. without its sidecar's words
 ])
+Claim = Callable[[str, str], "str | None"]  # (id, path) -> None when this file claims the id, else the claimant
 
 
 @contextmanager
@@ -67,12 +76,13 @@ def _node_lock(folder: Path):
 
 class MediaActor:
     """The CPU stage of one file per call, built in one worker process by `build` (the factory's builder). `done`:
-    ids already in the output's shards or the given store. The worker process starts with the first file to
-    decode, so a rerun that skips everything starts none."""
+    ids already in the output's shards or the given store; `claim`: the run's registry of ids (ray_engine.IdClaims),
+    so a second file with the same content is skipped, not embedded and written again. The worker process starts
+    with the first file to decode, so a rerun that skips everything starts none."""
 
     def __init__(self, build: StageBuilder, done: frozenset[str], sidecar_max_bytes: int, numba_cache: str,
-                 threads: int = 1):
-        self.build, self.done, self.threads = build, done, threads
+                 threads: int = 1, claim: Claim | None = None):
+        self.build, self.done, self.threads, self.claim = build, done, threads, claim
         self.sidecar_max_bytes, self.numba_cache = sidecar_max_bytes, numba_cache
         self._pool: MediaPool | None = None
 
@@ -97,9 +107,14 @@ class MediaActor:
             row["id"] = copy.sha256
             if copy.sha256 in self.done:
                 return row | {"status": "skipped"}
+            first = self.claim(copy.sha256, location) if self.claim else None
+            if first is not None:
+                return row | {"status": "skipped", "code": "same_content", "message": f"the same content as {first}"}
             result = self.pool.submit(copy.path).result()
-            meta = json.dumps(asdict(read_sidecar(copy.path, self.sidecar_max_bytes).meta))
-            return row | {"status": "ok", "meta": meta, "result": pickle.dumps(result, protocol=5)}
+            sidecar = read_sidecar(copy.path, self.sidecar_max_bytes)
+            warning = sidecar_warning(sidecar.problem) if sidecar.problem else None
+            return row | {"status": "ok", "meta": json.dumps(asdict(sidecar.meta)), "sidecar_warning": warning,
+                          "result": pickle.dumps(result, protocol=5)}
         except MediaError as exc:
             return row | {"code": exc.code, "message": exc.message}
         except BrokenProcessPool:
@@ -137,28 +152,38 @@ class ModelActor:
             refused = {"status": "failed", "code": "space_mismatch", "message": self._other_space()}
             rows = [r | refused if r["status"] == "ok" else r for r in rows]
             ok = []
-        shard, seconds = self.embed(ok) if ok else ("", [])
-        done = iter(seconds)
+        shard, seconds, warnings = self.embed(ok) if ok else ("", [], [])
+        done = iter(zip(seconds, warnings, strict=True))
         summary = [
             {"path": r["path"], "id": r["id"], "code": r["code"], "message": r["message"],
-             **({"status": "written", "shard": shard, "seconds": json.dumps(next(done))} if r["status"] == "ok"
-                else {"status": r["status"], "shard": None, "seconds": None})}
+             **(self._written(shard, *next(done)) if r["status"] == "ok"
+                else {"status": r["status"], "shard": None, "seconds": None, "warnings": None})}
             for r in rows
         ]
         return pa.Table.from_pylist(summary, schema=SUMMARY_SCHEMA)
+
+    @staticmethod
+    def _written(shard: str, seconds: dict, warnings: list) -> dict:
+        return {"status": "written", "shard": shard, "seconds": json.dumps(seconds),
+                "warnings": json.dumps([{"code": w.code, "message": w.message} for w in warnings])}
 
     def _other_space(self) -> str:
         return (f"{self.out} holds vectors of embedding space {sorted(self.spaces)[0]}; these models make "
                 f"{self.analyzer.space_id}, which are never mixed: write to another folder")
 
-    def embed(self, rows: list[dict]) -> tuple[str, list[dict[str, float]]]:
-        """The records of `rows` in one shard; returns its name and each file's seconds per stage."""
+    def embed(self, rows: list[dict]) -> tuple[str, list[dict[str, float]], list[list]]:
+        """The records of `rows` in one shard; returns its name, each file's seconds per stage and warnings."""
+        from service.pipeline.batch import sidecar_warnings
         from service.pipeline.runner import embed_prepared
 
         analyzer = self.analyzer  # models load with the first batch that has files to embed
         prepared = analyzer.with_text([(Path(r["path"]), pickle.loads(r["result"]), VideoMeta(**json.loads(r["meta"])),
                                         r["id"]) for r in rows])
+        for p, r in zip(prepared, rows, strict=True):
+            if r["sidecar_warning"]:  # the words came from the CPU-stage actor; so does what was wrong with them
+                p.warnings.append(r["sidecar_warning"])
         vectors = embed_prepared(analyzer, prepared)
         records = [replace(analyzer.finish(p, v), path=r["path"])  # a URI stays a URI
                    for p, v, r in zip(prepared, vectors, rows, strict=True)]
-        return write_shard(records, self.out), [p.seconds for p in prepared]
+        warnings = [sidecar_warnings(r.path, r) for r in records]
+        return write_shard(records, self.out), [p.seconds for p in prepared], warnings

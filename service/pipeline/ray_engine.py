@@ -105,7 +105,9 @@ class RayEngine(EmbedEngine):
         started = _connect(ray, self.address)
         report = EmbedReport(files, on_failure=on_failure)
         try:
-            for batch in self._dataset(files, done, spaces).iter_batches(batch_format="pyarrow", batch_size=None):
+            claims = ClaimClient(ray.remote(num_cpus=0)(IdClaims).remote())
+            dataset = self._dataset(files, done, spaces, claims)
+            for batch in dataset.iter_batches(batch_format="pyarrow", batch_size=None):
                 for row in batch.to_pylist():
                     _add(report, row)
                     if progress:
@@ -115,7 +117,8 @@ class RayEngine(EmbedEngine):
         finally:
             if started:
                 ray.shutdown()
-        write_errors([f.row() for f in report.failures], self.out)
+        write_errors([f.row() | {"level": "error"} for f in report.failures]
+                     + [w.row() | {"level": "warning"} for w in report.warnings], self.out)
         return report
 
     def describe(self, report: EmbedReport) -> str:
@@ -123,7 +126,7 @@ class RayEngine(EmbedEngine):
                 f"{report.skipped} already embedded, {len(report.failures)} failed; output {self.out} "
                 f"(load it with `reelsense import {self.out}`)")
 
-    def _dataset(self, files: list[str], done: frozenset[str], spaces: set[str]):
+    def _dataset(self, files: list[str], done: frozenset[str], spaces: set[str], claims: ClaimClient):
         """The lazy Ray Data pipeline; nothing runs until it is iterated."""
         ray, o, stages = self.ray, self.options, self.stages
         verbose = log.isEnabledFor(logging.INFO)
@@ -140,12 +143,37 @@ class RayEngine(EmbedEngine):
                          compute=pool(size=plan.media_actors, max_tasks_in_flight_per_actor=o.in_flight),
                          fn_constructor_kwargs={"build": stages.media, "done": done,
                                                 "sidecar_max_bytes": stages.sidecar_max_bytes,
-                                                "numba_cache": stages.numba_cache})
+                                                "numba_cache": stages.numba_cache, "claim": claims})
             .map_batches(ModelActor, batch_size=o.batch_size, batch_format="pyarrow", num_cpus=plan.model_cpus, **gpu,
                          compute=pool(size=plan.model_actors, max_tasks_in_flight_per_actor=o.in_flight),
                          fn_constructor_kwargs={"build": stages.models, "out": self.out, "spaces": frozenset(spaces),
                                                 "threads": 0 if plan.model_gpus else max(1, int(plan.model_cpus))})
         )
+
+
+class IdClaims:
+    """The ids this run has begun to embed (a Ray actor of no CPU, one per run): the first file with a content
+    claims its id, an identical file after it is skipped, so one content is one row of the output."""
+
+    def __init__(self):
+        self.first: dict[str, str] = {}
+
+    def claim(self, video_id: str, path: str) -> str | None:
+        """None when `path` is the first with this content, else the path that was."""
+        first = self.first.setdefault(video_id, path)
+        return None if first == path else first
+
+
+class ClaimClient:
+    """The picklable callable that CPU-stage actors ask (ray_actors stays free of ray imports)."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def __call__(self, video_id: str, path: str) -> str | None:
+        import ray
+
+        return ray.get(self.handle.claim.remote(video_id, path))
 
 
 def _add(report: EmbedReport, row: dict) -> None:
@@ -154,8 +182,12 @@ def _add(report: EmbedReport, row: dict) -> None:
         report.embedded += 1
         report.shards.add(row["shard"])
         report.add_seconds(json.loads(row["seconds"]))
+        report.warnings.extend(FileFailure(row["path"], w["code"], w["message"], row["id"])
+                               for w in json.loads(row["warnings"] or "[]"))
     elif row["status"] == "skipped":
         report.skipped += 1
+        if row["code"]:  # the same content as another file of this run
+            report.warnings.append(FileFailure(row["path"], row["code"], row["message"], row["id"]))
     else:
         report.fail(FileFailure(row["path"], row["code"], row["message"], row["id"]))
 

@@ -12,11 +12,10 @@ import json
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from service.pipeline.parquet import SCHEMA, record_row
+from service.pipeline.parquet import records_table
 from service.pipeline.sources import filesystem
 from service.records import VideoRecord
 
@@ -54,7 +53,7 @@ def write_shard(records: list[VideoRecord], out: str) -> str:
     fs.create_dir(base, recursive=True)
     name = "part-" + hashlib.sha256("\n".join(sorted(r.id for r in records)).encode()).hexdigest()[:20] + ".parquet"
     tmp = _join(base, f".{name}.tmp")
-    pq.write_table(pa.Table.from_pylist([record_row(r) for r in records], schema=SCHEMA), tmp, filesystem=fs)
+    pq.write_table(records_table(records), tmp, filesystem=fs)
     fs.move(tmp, _join(base, name))
     return name
 

@@ -12,6 +12,11 @@ class FrameTable(Database):
         row = self._one("SELECT jpeg FROM video_frames WHERE video_id=? AND idx=?", (video_id, index))
         return bytes(row[0]) if row else None
 
+    def frame_jpegs(self, video_id: str) -> dict[int, bytes]:
+        """Every stored thumbnail of a video by frame index (for batch export, which carries the images)."""
+        return {idx: bytes(jpeg) for idx, jpeg in self._all("SELECT idx, jpeg FROM video_frames WHERE video_id=?",
+                                                            (video_id,))}
+
     def thumbnail_bytes(self, video_id: str) -> int:
         """Bytes of JPEG stored for one video (all its thumbnails)."""
         row = self._one("SELECT COALESCE(SUM(LENGTH(jpeg)), 0) FROM video_frames WHERE video_id=?", (video_id,))

@@ -188,6 +188,18 @@ class PrintTable(Database):
             self.conn.execute("UPDATE media_prints SET duplicate_of=? WHERE duplicate_of=?", (heir[0], video_id))
 
     # -- reading -----------------------------------------------------------------------------------
+    def prints_of(self, video_id: str) -> tuple[SoundPrint | None, FramePrint | None]:
+        """The stored sound and frame prints of a video, for batch export (None, None when it has none)."""
+        row = self._one("SELECT sound_version, sound_hashes, sound_times, sound_seconds, frame_version, frame_hashes, "
+                        "frame_times FROM media_prints WHERE video_id=?", (video_id,))
+        if row is None:
+            return None, None
+        sv, sh, st, seconds, fv, fh, ft = row
+        sound = SoundPrint(np.frombuffer(sh, "<u4").astype(np.uint32), np.frombuffer(st, "<i4").astype(np.int32),
+                           float(seconds or 0.0), sv)
+        frames = FramePrint(np.frombuffer(fh, "<u8").astype(np.uint64), np.frombuffer(ft, "<f8").astype(np.float64), fv)
+        return sound, frames
+
     def print_links(self, video_id: str) -> tuple[dict | None, str | None]:
         """(sound link, duplicate_of) of a stored video; (None, None) when it has no prints."""
         row = self._one("SELECT sound_id, sound_offset_s, sound_matched, duplicate_of FROM media_prints "

@@ -78,7 +78,8 @@ class Recommender:
             catalogue = self._load()
             self.hidden = HiddenRows(self.settings.safety_filter_feeds)
             self.cold = ColdPools(self.settings.exposure, self.settings.cold_pool_size,
-                                  refresh_s=self.settings.cold_pool_refresh_s)
+                                  refresh_s=self.settings.cold_pool_refresh_s,
+                                  half_life_days=self.settings.popularity_half_life_days)
             self._catalogue = catalogue
 
     def invalidate(self) -> None:

@@ -82,7 +82,7 @@ def samples_for_user(user: str, events: list[tuple], recommender, cat: Catalogue
             continue
         now = later[0][3]
         profile = replay_profile(user, shown, cat, settings, prior, units)
-        feed = Feed(cat, recommender.cold, profile, settings, now, None, blend=Blend())
+        feed = Feed(cat, recommender.live.cold, profile, settings.ranking, now, None, blend=Blend())
         rows = feed.retrieve().rows
         if len(rows) < 2:
             continue

@@ -54,7 +54,7 @@ class Replay:
             self.main.record_events(part)
             touched = {e.video_id for e in part}
             for rec in list(self.recommenders.values())[1:]:
-                rec.counters_changed(touched)
+                rec.live.counters_changed(touched)
 
     def fit_co_engagement(self, train_events: list[Event]) -> None:
         """Co-engagement from these events (the store holds only part of them yet)."""
@@ -82,7 +82,7 @@ class Replay:
             if req.stated is not None:
                 self.main.set_interests(req.user, req.stated)
             for name, rec in self.recommenders.items():
-                rec.cold.refresh(rec.catalogue(), now=req.t)
+                rec.live.cold.refresh(rec.catalogue(), now=req.t)
                 feed = rec.recommend(req.user, K + len(req.exclude), diversity=diversity, now=req.t)
                 ranked = [self.item_of[it["video_id"]] for it in feed]
                 out[name][i] = [m for m in ranked if m not in req.exclude][:K]

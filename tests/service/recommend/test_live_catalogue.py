@@ -38,7 +38,7 @@ def test_cold_pools_keep_the_popularity_half_life_after_the_first_upload(tmp_pat
     rec = Recommender(store, settings)
     assert len(rec.catalogue()) == 0  # started on an empty store
     _store_two_videos(store, now)
-    rec.videos_added(["old_hit", "fresh"])
+    rec.live.videos_added(["old_hit", "fresh"])
     _engage(rec, now)
     assert [item["video_id"] for item in rec.recommend("newcomer", k=2)] == ["fresh"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from service.config import Settings
-from service.evaluation.blendfit import _slot_rows, positive_engagements
+from service.evaluation.blendfit import positive_engagements
 from service.evaluation.movielens.data import VIEW_COMPLETION, MovieLens, video_id
 from service.evaluation.movielens.protocol import K, Request
 from service.recommend.collaborative import CoEngagement, fit_co_engagement
@@ -62,7 +62,7 @@ class Replay:
         rows = fit_co_engagement(positive_engagements(_EventSource(train_events), settings))
         self.store.save_co_engagement(rows)
         for rec in self.recommenders.values():
-            rec.catalogue().co = CoEngagement.from_rows(_slot_rows(rec.catalogue(), rows))
+            rec.catalogue().co = CoEngagement.from_video_rows(rows, rec.catalogue().row)
 
     def serve(self, requests: list[Request], train_events: list[Event], diversity: float | None
               ) -> dict[str, list[list[int]]]:

@@ -7,10 +7,10 @@ import time
 import numpy as np
 
 from service.config import Settings
-from service.evaluation.simulation import synthetic_record
 from service.fusion import MODALITIES
 from service.recommend import Event, Recommender
 from service.storage import Store
+from tests.helpers.records import synthetic_record
 
 DAY = 86400.0
 

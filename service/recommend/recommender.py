@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from service.config import Settings
-from service.errors import QueryError
+from service.errors import QueryError, SpaceMismatchError
 from service.evaluation import fitting
 from service.fusion import FusedVector, compose, normalize_weights
 from service.recommend.catalogue import Catalogue
@@ -185,7 +185,7 @@ class Recommender:
         if not len(cat):
             return []
         if cat.dims["text"] != self.text.dim:
-            raise QueryError("space_mismatch", "the store's text vectors come from another text model; re-index")
+            raise SpaceMismatchError("the store's text vectors come from another text model; re-index")
         vectors = {"text": self.text.embed([query])[0]}
         clip_vec = self.interests.clip_text([query])
         if clip_vec is not None and cat.dims["visual"] == clip_vec.size:

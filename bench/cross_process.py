@@ -38,14 +38,14 @@ TARGET_S = 2.0
 WRITER = r"""
 import json, sys, time
 import numpy as np
-from service.evaluation.simulation import synthetic_record
+from service.records import VideoRecord
 from service.storage import Store
 job = json.loads(sys.argv[1])
 with Store(job["db"]) as store:
     if job["do"] == "add":
         rng = np.random.default_rng(job["seed"])
         vectors = {m: rng.normal(size=d) for m, d in job["dims"].items()}
-        store.add_many([synthetic_record(job["id"], vectors, space_id=job["space"], created_at=time.time())])
+        store.add_many([VideoRecord.from_vectors(job["id"], vectors, space_id=job["space"], created_at=time.time())])
     elif job["do"] == "delete":
         store.delete(job["id"])
     else:

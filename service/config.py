@@ -3,7 +3,8 @@
 Every field keeps its environment-variable name (`REELSENSE_<FIELD>`); fields are validated on load
 (ranges, `Literal` choices) and the object is frozen: derive a changed copy with `model_copy(update=...)`.
 Components take typed groups (`media_limits`, `sampling`, `thumbnails`, `visual`, `signals`, `exposure`, `index`;
-`analysis_workers`, `ray`, `api` from service/options.py) rather than reaching into the flat field list.
+`ranking`, `cold_start`, `analysis_workers`, `ray`, `api` from service/options.py) rather than reaching into the
+flat field list.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.media import MediaLimits, SamplingOptions
 from extractors.visual import SafetyOptions, VisualOptions
-from service.options import ApiOptions, RayOptions, WorkerOptions
+from service.options import ApiOptions, ColdStartOptions, ExposureOptions, RankingOptions, RayOptions, WorkerOptions
 
 Positive = Annotated[float, Field(gt=0)]
 PositiveInt = Annotated[int, Field(gt=0)]
@@ -41,15 +42,6 @@ class EventSignals:
     follow: float
     skip: float
     not_interested: float
-
-
-@dataclass(frozen=True)
-class ExposureOptions:
-    """Staged exposure of new videos: cumulative impression budget per stage, and the engagement rate a
-    stage's impressions must reach for promotion to the next."""
-
-    stages: tuple[int, ...]
-    thresholds: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -356,6 +348,17 @@ class Settings(BaseSettings):
     @property
     def index(self) -> IndexOptions:
         return IndexOptions(self.index_exact_max, self.hnsw_m, self.hnsw_ef_construction, self.hnsw_ef_search)
+
+    @property
+    def ranking(self) -> RankingOptions:
+        return RankingOptions(self.candidate_pool, self.mmr_lambda, self.max_per_category, self.max_per_creator,
+                              self.exploration_share, self.exposure, self.popularity_half_life_days,
+                              self.sound_affinity_weight, self.sound_affinity_saturation)
+
+    @property
+    def cold_start(self) -> ColdStartOptions:
+        return ColdStartOptions(self.exposure, self.cold_pool_size, self.cold_pool_refresh_s,
+                                self.popularity_half_life_days)
 
     # -- groups of the process and HTTP layers (service/options.py) ---------------------------------
     @property

@@ -28,7 +28,6 @@ class QueryError(ReelsenseError):
         "no_text_model": 503,
         "not_enough_events": 409,
         "not_indexed": 409,
-        "space_mismatch": 409,
     }
 
 
@@ -39,7 +38,8 @@ class NotFoundError(ReelsenseError):
 
 
 class SpaceMismatchError(ReelsenseError):
-    """Vectors of another embedding space than the store's: never mixed, re-index instead."""
+    """Vectors of another embedding space than the store's: never mixed, re-index instead. The one class of the
+    code `space_mismatch`, whether a write brings such vectors or a query's encoder does not match the store's."""
 
     http_status_default = 409
     exit_code = EXIT_CONFLICT

@@ -1,4 +1,5 @@
-"""Typed settings groups of the process layer and the HTTP layer: the analysis workers, the Ray engine and the API.
+"""Typed settings groups of the recommender (ranking, cold start, staged exposure), the process layer (analysis
+workers, the Ray engine) and the HTTP layer (the API).
 
 `service.config.Settings` builds them from its flat fields (whose `REELSENSE_*` names stay what they are), and the
 factory and the app hand each component its group, so a component declares what it depends on instead of reading
@@ -9,6 +10,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ExposureOptions:
+    """Staged exposure of new videos: cumulative impression budget per stage, and the engagement rate a
+    stage's impressions must reach for promotion to the next."""
+
+    stages: tuple[int, ...]
+    thresholds: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class RankingOptions:
+    """One feed request (recommend/feed.py): candidates retrieved, MMR lambda (1: relevance only), per-category and
+    per-creator caps, the share of exploration slots, staged exposure, the popularity prior's half-life, and the
+    sound-affinity term (its top weight and the liked videos from which it is all there)."""
+
+    candidate_pool: int
+    mmr_lambda: float
+    max_per_category: int
+    max_per_creator: int
+    exploration_share: float
+    exposure: ExposureOptions
+    popularity_half_life_days: float
+    sound_affinity_weight: float
+    sound_affinity_saturation: int
+
+
+@dataclass(frozen=True)
+class ColdStartOptions:
+    """The cold-start pools (recommend/coldstart.py): staged exposure (which videos still explore), the pool size,
+    how old (seconds) pools may get before a request refreshes them behind, and the popularity prior's half-life
+    (the same one the feed scores with)."""
+
+    exposure: ExposureOptions
+    pool_size: int
+    refresh_s: float
+    half_life_days: float
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 from extractors.audio.fingerprint import SoundPrint
-from extractors.base import ModalityFeatures, Tag
+from extractors.base import ModalityFeatures, Tag, l2_normalize
 from extractors.visual.framehash import FramePrint
-from service.fusion import FusedVector
+from service.fusion import MODALITIES, FusedVector, fuse
 
 
 @dataclass
@@ -65,6 +65,23 @@ class VideoRecord:
     # Time-coded search: stored with the record in one transaction, read on demand (`Store.moments_of`), so a
     # record read back from the store has none.
     moments: list[Moment] = field(default_factory=list)
+
+    @classmethod
+    def from_vectors(cls, video_id: str, vectors: dict[str, np.ndarray], confidences: dict[str, float] | None = None,
+                     *, space_id: str, created_at: float, tags: list[Tag] = (), creator: str = "",
+                     temperature: float = 0.5, source: str = "synthetic") -> VideoRecord:
+        """A record of given modality vectors (no media), fused exactly as the pipeline fuses: the simulation's
+        synthetic world, the benchmarks' writers and the tests store these. An all-zero vector is an absent
+        modality (confidence 0); the tags go on the text modality."""
+        confidences = confidences or {m: 1.0 for m in vectors}
+        features = {}
+        for m in MODALITIES:
+            v = l2_normalize(vectors[m])
+            features[m] = ModalityFeatures(m, v, confidences.get(m, 1.0) if np.any(v) else 0.0,
+                                           list(tags) if m == "text" else [], {}, source)
+        dims = {m: int(vectors[m].size) for m in MODALITIES}
+        return cls(video_id, f"{source}://{video_id}", video_id, "", [], creator, {"duration_s": 10.0}, features,
+                   fuse(features, dims, temperature), space_id, [], created_at)
 
     def shot_of(self, time_s: float) -> int:
         """The 0-based shot a moment falls in (0 when no shots were detected)."""

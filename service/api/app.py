@@ -119,5 +119,5 @@ def load_recommender(components: Components):
     recommender = components.recommender()
     if recommender.text is not None:
         _ = recommender.text.categories  # embed the taxonomy prototypes now, not on the first feed request
-    recommender.cold.current(recommender.catalogue())  # load the index and the cold-start pools now
+    recommender.live.cold.current(recommender.catalogue())  # load the index and the cold-start pools now
     return recommender

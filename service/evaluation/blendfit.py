@@ -82,7 +82,7 @@ def samples_for_user(user: str, events: list[tuple], recommender, cat: Catalogue
             continue
         now = later[0][3]
         profile = replay_profile(user, shown, cat, settings, prior, units)
-        feed = Feed(cat, recommender.cold, profile, settings, now, None, blend=Blend())
+        feed = Feed(cat, recommender.live.cold, profile, settings.ranking, now, None, blend=Blend())
         rows = feed.retrieve().rows
         if len(rows) < 2:
             continue
@@ -145,7 +145,7 @@ def fit_blend(recommender, holdout: float = 0.2, min_users: int = 20, seed: int 
     store, cat, settings = recommender.db(), recommender.catalogue(), recommender.settings
     users = store.users()
     train, held = _split_users(users, holdout, seed)
-    cat.co = CoEngagement.from_rows(_slot_rows(cat, fit_co_engagement(positive_engagements(store, settings, train))))
+    cat.co = CoEngagement.from_video_rows(fit_co_engagement(positive_engagements(store, settings, train)), cat.row)
     report: dict[str, Any] = {"users": len(users), "train_users": len(train), "heldout_users": len(held)}
     dev, test = _samples(recommender, cat, held[0::2]), _samples(recommender, cat, held[1::2])
     samples = dev + test
@@ -170,18 +170,12 @@ def fit_blend(recommender, holdout: float = 0.2, min_users: int = 20, seed: int 
     report["weights"] = blend.weights
     rows = fit_co_engagement(positive_engagements(store, settings))
     store.save_co_engagement(rows)
-    cat.co = CoEngagement.from_rows(_slot_rows(cat, rows))
+    cat.co = CoEngagement.from_video_rows(rows, cat.row)
     report["co_engagement_pairs"] = len(rows)
     if blend.fitted:
         store.save_fusion_weights(BLEND_NAME, blend.flat(), {"holdout": holdout, "seed": seed,
                                                              "min_users": min_users}, report)
     return report
-
-
-def _slot_rows(cat: Catalogue, rows: list[tuple[str, str, float]]) -> list[tuple[int, int, float]]:
-    out = [(cat.row[a], cat.row[b], w) for a, b, w in rows if a in cat.row and b in cat.row]
-    out.sort(key=lambda r: r[0])
-    return out
 
 
 def _samples(recommender, cat: Catalogue, users: list[str]) -> list[Sample]:

@@ -11,7 +11,7 @@ import numpy as np
 
 from service.config import Settings
 from service.errors import QueryError
-from service.fusion import MODALITIES, auc, fit_modality_weights, weighted_scores
+from service.fusion import MODALITIES, auc, blocks, fit_modality_weights, weighted_scores
 from service.recommend.catalogue import Catalogue
 from service.recommend.events import signal
 from service.recommend.profiles import build_profile
@@ -52,14 +52,11 @@ def _user_samples(user: str, events: list[tuple], cat: Catalogue, settings: Sett
 
 
 def _modality_cosines(query: np.ndarray, cat: Catalogue, i: int) -> list[float]:
-    row, start = [], 0
-    vector = cat.rows(np.array([i]))[0]
+    row = []
+    q, v = blocks(query, cat.dims), blocks(cat.rows(np.array([i]))[0], cat.dims)
     for m in MODALITIES:
-        d = cat.dims[m]
-        u = query[start : start + d]
-        norm = float(np.linalg.norm(u))
-        row.append(float(u @ vector[start : start + d]) / norm if norm > 0 else 0.0)
-        start += d
+        norm = float(np.linalg.norm(q[m]))
+        row.append(float(q[m] @ v[m]) / norm if norm > 0 else 0.0)
     return row
 
 

@@ -16,10 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from extractors.base import ModalityFeatures, Tag, l2_normalize
 from extractors.taxonomy import load_taxonomy
 from service.config import Settings
-from service.fusion import MODALITIES, fuse
 from service.recommend.events import Event
 from service.records import VideoRecord
 from service.storage import Store
@@ -41,27 +39,6 @@ def ndcg_at_k(ranked: list[str], gains: dict[str, float], k: int) -> float:
     ideal = sorted(gains.values(), reverse=True)[:k]
     idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
     return dcg / idcg if idcg > 0 else 0.0
-
-
-# -- synthetic records -------------------------------------------------------------------------------
-
-
-def synthetic_record(
-    video_id: str, vectors: dict[str, np.ndarray], confidences: dict[str, float] | None = None,
-    tags: list[Tag] = (), creator: str = "", created_at: float | None = None, space_id: str = "synthetic",
-    temperature: float = 0.5,
-) -> VideoRecord:
-    """A VideoRecord built from given modality vectors, fused exactly as the pipeline fuses."""
-    confidences = confidences or {m: 1.0 for m in vectors}
-    features = {}
-    for m in MODALITIES:
-        v = l2_normalize(vectors[m])
-        features[m] = ModalityFeatures(m, v, confidences.get(m, 1.0) if np.any(v) else 0.0,
-                                       list(tags) if m == "text" else [], {}, "synthetic")
-    dims = {m: int(vectors[m].size) for m in MODALITIES}
-    fused = fuse(features, dims, temperature)
-    return VideoRecord(video_id, f"synthetic://{video_id}", video_id, "", [], creator, {"duration_s": 10.0},
-                       features, fused, space_id, [], created_at if created_at is not None else time.time())
 
 
 # -- simulation --------------------------------------------------------------------------------------
@@ -125,8 +102,9 @@ def build_world(store: Store, cfg: SimulationConfig, text=None, now: float | Non
             "audio": centres["audio"][topic[j]] + cfg.audio_noise * rng.normal(size=cfg.audio_dim),
         }
         age_days = rng.uniform(0, 1) if new else rng.uniform(5, 60)
-        record = synthetic_record(vid, vectors, {"text": 0.8, "visual": 0.9, "audio": 0.6},
-                                  creator=f"creator{rng.integers(0, 60)}", created_at=now - age_days * 86400)
+        record = VideoRecord.from_vectors(vid, vectors, {"text": 0.8, "visual": 0.9, "audio": 0.6},
+                                          creator=f"creator{rng.integers(0, 60)}", created_at=now - age_days * 86400,
+                                          space_id="synthetic")
         record.title = titles[j]
         store.add(record)
         (world.new_ids if new else world.video_ids).append(vid)

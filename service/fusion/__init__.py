@@ -7,11 +7,12 @@ from service.fusion.vectors import (
     MODALITIES,
     FusedVector,
     attention_weights,
+    block_slices,
+    blocks,
     compose,
     contributions,
     fuse,
     normalize_weights,
-    unit_blocks,
 )
 
 __all__ = [
@@ -20,11 +21,12 @@ __all__ = [
     "FusedVector",
     "attention_weights",
     "auc",
+    "block_slices",
+    "blocks",
     "compose",
     "contributions",
     "fit_modality_weights",
     "fuse",
     "normalize_weights",
-    "unit_blocks",
     "weighted_scores",
 ]

@@ -41,12 +41,22 @@ class FusedVector:
 
     def block(self, modality: str) -> np.ndarray:
         """The sqrt(weight)-scaled slice belonging to one modality."""
-        start = 0
-        for m in MODALITIES:
-            if m == modality:
-                return self.vector[start : start + self.dims[m]]
-            start += self.dims[m]
-        raise KeyError(modality)
+        return self.vector[block_slices(self.dims)[modality]]
+
+
+def block_slices(dims: dict[str, int]) -> dict[str, slice]:
+    """Where each modality's block lies in a fused vector of these dims: the one statement of the layout (blocks
+    in MODALITIES order, back to back), so no caller counts offsets itself."""
+    out, start = {}, 0
+    for m in MODALITIES:
+        out[m] = slice(start, start + dims[m])
+        start += dims[m]
+    return out
+
+
+def blocks(vector: np.ndarray, dims: dict[str, int]) -> dict[str, np.ndarray]:
+    """The per-modality blocks of a fused vector, or of every row of a matrix of them (views, not copies)."""
+    return {m: vector[..., s] for m, s in block_slices(dims).items()}
 
 
 def fuse(
@@ -68,9 +78,11 @@ def fuse(
     return FusedVector(vector, weights, dict(dims))
 
 
-def contributions(a: FusedVector, b: FusedVector) -> dict[str, float]:
-    """Per-modality terms whose sum is the cosine similarity of two fused vectors."""
-    return {m: float(np.dot(a.block(m), b.block(m))) for m in MODALITIES}
+def contributions(query: FusedVector, vector: np.ndarray) -> dict[str, float]:
+    """Per-modality terms whose sum is the inner product of a query (user, search or video) and a fused video
+    vector of the query's dims: the cosine of the two, split by modality, which every explanation reports."""
+    q, v = blocks(query.vector, query.dims), blocks(np.asarray(vector), query.dims)
+    return {m: float(q[m] @ v[m]) for m in MODALITIES}
 
 
 # -- scoring-time modality weights -------------------------------------------------------------------
@@ -107,13 +119,3 @@ def compose(vectors: dict[str, np.ndarray], weights: dict[str, float], dims: dic
              for m in MODALITIES]
     return FusedVector(np.concatenate(parts).astype(np.float32), w, dict(dims))
 
-
-def unit_blocks(matrix: np.ndarray, dims: dict[str, int]) -> dict[str, np.ndarray]:
-    """Per-modality unit vectors recovered from fused rows (zero rows where a modality was absent)."""
-    out, start = {}, 0
-    for m in MODALITIES:
-        block = matrix[:, start : start + dims[m]]
-        norms = np.linalg.norm(block, axis=1, keepdims=True)
-        out[m] = np.where(norms > 1e-9, block / np.maximum(norms, 1e-12), 0.0).astype(np.float32)
-        start += dims[m]
-    return out

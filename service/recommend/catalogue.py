@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from extractors.taxonomy import load_taxonomy
-from service.fusion import MODALITIES
+from service.fusion import MODALITIES, block_slices, blocks
 from service.recommend.collaborative import CoEngagement
 from service.recommend.index import MIN_CAPACITY, ExactIndex, HnswIndex, VectorMatrix
 
@@ -81,12 +81,9 @@ class Catalogue:
     @property
     def baseline(self) -> dict[str, float]:
         """Per modality, the length of the mean of the present unit vectors (how alike the catalogue is)."""
-        out, start = {}, 0
-        for j, m in enumerate(MODALITIES):
-            block = self.unit_sum[start : start + self.dims[m]]
-            out[m] = float(np.linalg.norm(block) / self.present[j]) if self.present[j] else 0.0
-            start += self.dims[m]
-        return out
+        sums = blocks(self.unit_sum, self.dims)
+        return {m: float(np.linalg.norm(sums[m]) / self.present[j]) if self.present[j] else 0.0
+                for j, m in enumerate(MODALITIES)}
 
     def rows(self, slots: np.ndarray) -> np.ndarray:
         return self.vectors.rows(slots)
@@ -172,15 +169,13 @@ class Catalogue:
         return code
 
     def _add_units(self, fused: np.ndarray, sign: float) -> None:
-        start = 0
-        for j, m in enumerate(MODALITIES):
-            block = np.asarray(fused[:, start : start + self.dims[m]], np.float64)
+        for j, where in enumerate(block_slices(self.dims).values()):
+            block = np.asarray(fused[:, where], np.float64)
             norms = np.linalg.norm(block, axis=1)
             present = norms > 1e-9
             if present.any():
-                self.unit_sum[start : start + self.dims[m]] += sign * (block[present] / norms[present, None]).sum(0)
+                self.unit_sum[where] += sign * (block[present] / norms[present, None]).sum(0)
                 self.present[j] += sign * present.sum()
-            start += self.dims[m]
 
     def _insert_times(self, created_at: np.ndarray, slots: np.ndarray) -> None:
         times, old = self.by_time

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from service.config import ExposureOptions
+from service.options import ColdStartOptions, ExposureOptions
 from service.recommend.catalogue import Catalogue
 from service.recommend.exposure import popular_fresh, popularity, stages_of
 from service.recommend.hybrid import prior_signal
@@ -28,10 +28,8 @@ class Pools:
 
 
 class ColdPools:
-    def __init__(self, options: ExposureOptions, size: int = 2000, per_category: int = 200,
-                 refresh_s: float = 10.0, half_life_days: float = 7.0):
-        self.options, self.size, self.per_category, self.refresh_s = options, size, per_category, refresh_s
-        self.half_life_days = half_life_days
+    def __init__(self, options: ColdStartOptions, per_category: int = 200):
+        self.options, self.per_category = options, per_category
         self.pools = Pools()
         self._recent: list[int] = []  # slots added since the pools were computed
         self._lock = threading.Lock()
@@ -41,7 +39,7 @@ class ColdPools:
         """The pools and the slots added since; the first call computes them, a stale one refreshes behind."""
         if self.pools.computed_at == float("-inf"):
             self.refresh(cat)
-        elif time.monotonic() - self.pools.computed_at > self.refresh_s:
+        elif time.monotonic() - self.pools.computed_at > self.options.refresh_s:
             self._refresh_behind(cat)
         with self._lock:
             recent = np.array(self._recent, np.int64)
@@ -70,8 +68,9 @@ class ColdPools:
                 added_before = len(self._recent)
             started = time.monotonic()
             alive = np.flatnonzero(cat.vectors.alive[: cat.vectors.end])
-            pools = _compute(cat, alive, self.options, time.time() if now is None else now, self.size,
-                             self.per_category, self.half_life_days)
+            o = self.options
+            pools = _compute(cat, alive, o.exposure, time.time() if now is None else now, o.pool_size,
+                             self.per_category, o.half_life_days)
             pools.computed_at = started
             with self._lock:
                 self.pools = pools

@@ -42,6 +42,14 @@ class CoEngagement:
             out.neighbours[int(slots[part[0]])] = (data[part, 1].astype(np.int64), data[part, 2].astype(np.float32))
         return out
 
+    @classmethod
+    def from_video_rows(cls, rows: list[tuple[str, str, float]], row_of: dict[str, int]) -> CoEngagement:
+        """From (video id, neighbour id, weight) rows as `fit_co_engagement` returns them, for the videos a
+        catalogue holds (`row_of`: video id -> slot); pairs with a video it lacks are left out."""
+        slots = [(row_of[a], row_of[b], w) for a, b, w in rows if a in row_of and b in row_of]
+        slots.sort(key=lambda r: r[0])
+        return cls.from_rows(slots)
+
     def expand(self, seeds: np.ndarray, weights: np.ndarray) -> dict[int, float]:
         """sum_i weights_i * C[seed_i, j] for every neighbour j of the seeds."""
         parts = [(self.neighbours[int(s)], float(w)) for s, w in zip(seeds, weights, strict=True)

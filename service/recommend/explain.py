@@ -6,22 +6,16 @@ from typing import Any
 
 import numpy as np
 
-from service.fusion import MODALITIES, FusedVector
+from service.fusion import MODALITIES, FusedVector, contributions
 from service.recommend.catalogue import Catalogue
 
 
-def contributions(query: FusedVector | None, cat: Catalogue, i: int) -> dict[str, float]:
-    """Per-modality terms whose sum is the query . video inner product (0 for every modality without a query)."""
-    out = {m: 0.0 for m in MODALITIES}
+def _contributions(query: FusedVector | None, cat: Catalogue, i: int) -> dict[str, float]:
+    """`fusion.contributions` of the query and the video in slot i, rounded (0 for every modality without a
+    query)."""
     if query is None:
-        return out
-    vector = cat.rows(np.array([i]))[0]
-    start = 0
-    for m in MODALITIES:
-        d = cat.dims[m]
-        out[m] = round(float(query.vector[start : start + d] @ vector[start : start + d]), 6)
-        start += d
-    return out
+        return {m: 0.0 for m in MODALITIES}
+    return {m: round(c, 6) for m, c in contributions(query, cat.rows(np.array([i]))[0]).items()}
 
 
 def explain_item(cat: Catalogue, query: FusedVector | None, i: int, score: float, rank: int, reason: str,
@@ -30,7 +24,7 @@ def explain_item(cat: Catalogue, query: FusedVector | None, i: int, score: float
     """One result item: id, score, rank and its explanation (`tags`: the video's stored ranking tags)."""
     matched = sorted((t for t in tags if t in interests), key=lambda t: -interests[t])[:5]
     explanation: dict[str, Any] = {
-        "contributions": contributions(query, cat, i),
+        "contributions": _contributions(query, cat, i),
         "matched_tags": matched,
         "reason": reason,
         "category": cat.category(i),

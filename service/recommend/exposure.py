@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from service.config import ExposureOptions
+from service.options import ExposureOptions
 from service.storage.counters import ENGAGEMENTS
 
 __all__ = ["ENGAGEMENTS", "STATUSES", "exposure_stage", "popular_fresh", "stages_of"]

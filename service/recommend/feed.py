@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from service.config import Settings
 from service.fusion import FusedVector
+from service.options import RankingOptions
 from service.recommend.catalogue import Catalogue
 from service.recommend.coldstart import ColdPools
 from service.recommend.explain import explain_item
@@ -38,21 +38,21 @@ class Candidates:
 
 
 class Feed:
-    def __init__(self, cat: Catalogue, cold: ColdPools, profile: UserProfile, settings: Settings, now: float,
+    def __init__(self, cat: Catalogue, cold: ColdPools, profile: UserProfile, options: RankingOptions, now: float,
                  created_after: float | None, hidden: np.ndarray | None = None, sounds: SoundAffinity | None = None,
                  db=None, blend: Blend | None = None):
-        self.cat, self.cold, self.profile, self.settings = cat, cold, profile, settings
+        self.cat, self.cold, self.profile, self.options = cat, cold, profile, options
         self.now, self.created_after = now, created_after
         self.hidden = hidden if hidden is not None else np.zeros(0, np.int64)  # sensitive, other copies
         self.sounds, self.db = sounds, db
         self.pools, self.recent = cold.current(cat)
-        self.hybrid = HybridScorer(cat, profile, blend or Blend(), now, settings.popularity_half_life_days)
+        self.hybrid = HybridScorer(cat, profile, blend or Blend(), now, options.popularity_half_life_days)
         self.signals: dict[int, dict[str, float]] = {}  # slot -> weighted signal contributions, for explanations
 
     # -- stages ----------------------------------------------------------------------------------
     def rank(self, k: int, diversity: float | None) -> list[tuple[int, float, float, str]]:
         """(slot, score, penalty, reason) in feed order."""
-        s = self.settings
+        s = self.options
         candidates = self.with_sounds(self.retrieve())
         explore_pool = self.exploration_pool(candidates.rows)
         wanted = round(k * s.exploration_share) if s.exploration_share > 0 else 0
@@ -69,7 +69,7 @@ class Feed:
 
     def retrieve(self) -> Candidates:
         """Candidates by index search on the user's vector, or from the cold-start pool; seen rows removed."""
-        pool = self.settings.candidate_pool + len(self.profile.excluded_slots)
+        pool = self.options.candidate_pool + len(self.profile.excluded_slots)
         if self.created_after is not None:
             fresh = self.cat.created_after(self.created_after)
             if len(fresh) <= FRESH_SCAN_MAX:
@@ -87,7 +87,7 @@ class Feed:
 
     def _cold_rows(self) -> np.ndarray:
         """The prior's best videos, the videos added since the pools were computed, stated categories' best."""
-        parts = [self.pools.top[: self.settings.candidate_pool], self.recent]
+        parts = [self.pools.top[: self.options.candidate_pool], self.recent]
         for label in self.profile.interest_tags:
             code = self.cat.category_code(label)
             if code > 0 and code in self.pools.by_category:
@@ -139,11 +139,11 @@ class Feed:
 
     def exploration_pool(self, candidates: np.ndarray) -> np.ndarray:
         """Videos still exploring among the candidates, the newest exploring videos, and the ones just added."""
-        if self.settings.exploration_share <= 0:
+        if self.options.exploration_share <= 0:
             return np.zeros(0, np.int64)
         newest = self.pools.exploring[:EXPLORE_POOL]
         rows = self._allowed(np.unique(np.concatenate([candidates, newest, self.recent[-EXPLORE_POOL:]])))
-        _, status = stages_of(self.cat.cols.exposures[rows], self.cat.cols.engaged[rows], self.settings.exposure)
+        _, status = stages_of(self.cat.cols.exposures[rows], self.cat.cols.engaged[rows], self.options.exposure)
         return rows[status == 0]
 
     def explore(self, picked: list[tuple], pool: np.ndarray, n_explore: int, k: int) -> None:
@@ -161,7 +161,7 @@ class Feed:
     def explain(self, picked: list[tuple], tags: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
         cat, profile = self.cat, self.profile
         rows = np.array([i for i, *_ in picked], np.int64)
-        stage, status = stages_of(cat.cols.exposures[rows], cat.cols.engaged[rows], self.settings.exposure)
+        stage, status = stages_of(cat.cols.exposures[rows], cat.cols.engaged[rows], self.options.exposure)
         items = [self.item(cat, profile.positive, i, score, rank + 1, reason, pen, profile.interest_tags,
                            tags.get(cat.ids[i], {}), (int(stage[rank]), STATUSES[int(status[rank])]))
                  for rank, (i, score, pen, reason) in enumerate(picked)]

@@ -32,7 +32,7 @@ class ChangeFollower:
         self.batch = batch
         self.index_threads = index_threads
         recommender.catalogue()
-        self.cursor = recommender.loaded_through  # the last change already reflected in the catalogue
+        self.cursor = recommender.live.loaded_through  # the last change already reflected in the catalogue
         self.applied = 0  # changes applied since start (for tests and metrics)
         self.reconciled = 0  # times the log had been pruned past the cursor
         self._version: int | None = None
@@ -49,7 +49,7 @@ class ChangeFollower:
             rows, skipped_to = self.store.changes_after(self.cursor, self.batch)
             if skipped_to is not None:  # rows we never read were pruned: reconcile with the store as a whole
                 log.warning("change log pruned past row %d: reconciling the catalogue with the store", self.cursor)
-                self.recommender.invalidate()
+                self.recommender.live.invalidate()
                 self.reconciled += 1
                 self.cursor = skipped_to
             self._apply(rows)
@@ -63,7 +63,7 @@ class ChangeFollower:
 
     def _apply(self, rows: list[tuple[int, str, str]]) -> None:
         """Runs of one kind at a time, in log order (a video deleted then stored again ends up stored)."""
-        rec = self.recommender
+        rec = self.recommender.live
         for kind, run in itertools.groupby(rows, key=lambda row: row[1]):
             keys = list(dict.fromkeys(row[2] for row in run))
             if kind == VIDEO_ADDED:

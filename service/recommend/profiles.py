@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from service.config import Settings
-from service.fusion import MODALITIES, FusedVector, compose, normalize_weights
+from service.fusion import MODALITIES, FusedVector, blocks, compose, normalize_weights
 from service.recommend.collaborative import HISTORY_MAX
 from service.recommend.events import EVENT_TYPES
 from service.recommend.state import UserState, VideoUnits
@@ -76,15 +76,6 @@ class Onboarding:
     vectors: dict[str, np.ndarray]
 
 
-def split(vector: np.ndarray, dims: dict[str, int]) -> dict[str, np.ndarray]:
-    """A concatenated per-modality vector as {modality: block}."""
-    out, start = {}, 0
-    for m in MODALITIES:
-        out[m] = vector[start : start + dims[m]]
-        start += dims[m]
-    return out
-
-
 def profile_from_state(user_id: str, state: UserState | None, seen: list[HistoryRow],
                        dims: dict[str, int], settings: Settings, prior: dict[str, float],
                        baseline: dict[str, float], onboarding: Onboarding | None = None,
@@ -97,7 +88,7 @@ def profile_from_state(user_id: str, state: UserState | None, seen: list[History
     total = sum(dims.values())
     state = state or UserState.empty(total)
     pos, neg, f = scaled_sums(state, now, settings)
-    sums = _Sums(split(pos.copy(), dims), split(neg, dims), dict(zip(MODALITIES, state.pos_mass * f, strict=True)),
+    sums = _Sums(blocks(pos.copy(), dims), blocks(neg, dims), dict(zip(MODALITIES, state.pos_mass * f, strict=True)),
                  dict(zip(MODALITIES, state.pos_sq * f * f, strict=True)),
                  {k: v * f for k, v in state.pos_tags.items()}, {k: v * f for k, v in state.neg_tags.items()},
                  state.engaged)

@@ -11,30 +11,26 @@ the few hundred candidates. Requests run in parallel threads, each with its own 
 from __future__ import annotations
 
 import re
-import threading
 import time
 from typing import Any
 
 import numpy as np
 
 from service.config import Settings
-from service.errors import QueryError
+from service.errors import QueryError, SpaceMismatchError
 from service.evaluation import fitting
 from service.fusion import FusedVector, compose, normalize_weights
 from service.recommend.catalogue import Catalogue
-from service.recommend.coldstart import ColdPools
 from service.recommend.events import Event, check_user_id, validate_events
 from service.recommend.feed import Feed
-from service.recommend.hidden import HiddenRows
 from service.recommend.hybrid import BLEND_NAME, Blend
 from service.recommend.interests import InterestEncoder
-from service.recommend.loading import empty_catalogue, load_catalogue, load_counters, save_catalogue
+from service.recommend.live import LiveCatalogue
+from service.recommend.loading import empty_catalogue
 from service.recommend.profiles import UserProfile, profile_from_state, tag_label
 from service.recommend.sounds import SoundAffinity
 from service.recommend.updates import apply_events, current_state
 from service.storage import Store
-from service.storage.counters import ENGAGEMENTS
-from service.storage.database import from_blob
 from service.storage.threads import ThreadStores
 
 
@@ -45,131 +41,28 @@ class Recommender:
         self.text = text
         self.visual = visual if settings.clip_text_search else None
         self.interests = InterestEncoder(text, self.visual)
-        self.cold = ColdPools(settings.exposure, settings.cold_pool_size, refresh_s=settings.cold_pool_refresh_s,
-                              half_life_days=settings.popularity_half_life_days)
         self._stores = ThreadStores(store)
-        self._catalogue: Catalogue | None = None
-        self._load_lock = threading.Lock()
-        self._updates = threading.RLock()  # one catalogue update at a time (own writes and other processes')
-        self.hidden = HiddenRows(settings.safety_filter_feeds)
-        self.loaded_through = 0  # the store's newest change-log row when the catalogue was read
+        self.live = LiveCatalogue(self.db, settings, lambda: self.interests.category_prototypes)
 
     def db(self) -> Store:
         """The calling thread's store connection."""
         return self._stores.current()
 
-    # -- catalogue -------------------------------------------------------------------------------
+    # -- the live catalogue (recommend/live.py); the server's own writes announce themselves here ----
     def catalogue(self) -> Catalogue:
-        if self._catalogue is None:
-            with self._load_lock:
-                if self._catalogue is None:
-                    self._catalogue = self._load()
-        return self._catalogue
+        return self.live.catalogue()
 
-    def _load(self) -> Catalogue:
-        db = self.db()
-        self.loaded_through = db.last_change()  # read first: a change during the load is applied again later
-        return load_catalogue(db, self.settings, self.interests.category_prototypes)
-
-    def reload(self) -> None:
-        """Read the catalogue afresh and swap it in (its first videos gave it dims, or every vector changed);
-        requests under way finish on the old one."""
-        with self._updates, self._load_lock:
-            catalogue = self._load()
-            self.hidden = HiddenRows(self.settings.safety_filter_feeds)
-            self.cold = ColdPools(self.settings.exposure, self.settings.cold_pool_size,
-                                  refresh_s=self.settings.cold_pool_refresh_s)
-            self._catalogue = catalogue
-
-    def invalidate(self) -> None:
-        """The store's videos changed in ways not reported through `video_added`/`video_deleted` (or the change
-        log was pruned before this process read it): reconcile the live catalogue with the store by slot (adds
-        what is new, drops what is gone) and re-read every counter. O(catalogue): for recovery only."""
-        with self._updates:
-            cat = self.catalogue()
-            stored = set(self.db().live_slots())
-            for vid, slot in list(cat.row.items()):
-                if slot not in stored:
-                    cat.remove(vid)
-            known = set(cat.row.values())
-            new = sorted(stored - known)
-            if new:
-                self._add_slots(cat, self.db(), new[0], set(new))
-            self.reload_counters()
-
-    def save_index(self) -> None:
-        """Persist the HNSW index next to the store (at shutdown, after an import)."""
-        if self._catalogue is not None:
-            save_catalogue(self._catalogue, self.db(), self.settings)
-
-    # -- update paths: the server's own writes call these; a reader of other processes' writes can too --
     def video_added(self, video_id: str) -> None:
         """A stored video becomes visible to feeds, search and similar (index insert, no rebuild)."""
-        self.videos_added([video_id])
-
-    def videos_added(self, video_ids: list[str], index_threads: int = 1) -> None:
-        """Stored videos become visible; ids already in the catalogue under their stored slot are skipped, so
-        hearing of a video twice (own write, then the change log) is harmless."""
-        db = self.db()
-        with self._updates:
-            cat = self.catalogue()  # under the lock: a reload may have just swapped it
-            dims = db.dims()
-            if dims is not None and len(cat) == 0 and cat.dims != dims:  # the first videos: now dims are known
-                self.reload()
-                return
-            slots = {vid: slot for vid, slot in db.slots_of(video_ids).items() if cat.row.get(vid) != slot}
-            for vid in slots:
-                cat.remove(vid)  # stored again under a new slot after a delete
-            if slots:
-                self._add_slots(cat, db, min(slots.values()), set(slots.values()), index_threads)
-
-    def _add_slots(self, cat: Catalogue, db: Store, slot_from: int, wanted: set[int], index_threads: int = 1) -> None:
-        for rows in db.catalogue_rows(slot_from):
-            rows = [r for r in rows if r[0] in wanted]
-            if rows:
-                slots = np.array([r[0] for r in rows], np.int64)
-                cat.add_many(slots, [r[1] for r in rows], [r[2] for r in rows], np.array([r[3] for r in rows]),
-                             [r[4] for r in rows], np.stack([from_blob(r[5]) for r in rows]), index_threads)
-                self.cold.note_added(slots.tolist())
-                self.hidden.note_added({int(r[0]): t for r, t in zip(rows, self._tags_of(db, rows), strict=True)})
-                self.counters_changed([r[1] for r in rows])
-            if rows and len(wanted) == len(rows):
-                return
-
-    @staticmethod
-    def _tags_of(db: Store, rows: list[tuple]) -> list[dict[str, float]]:
-        tags = db.ranking_tags([r[1] for r in rows])
-        return [tags.get(r[1], {}) for r in rows]
+        self.live.videos_added([video_id])
 
     def video_deleted(self, video_id: str) -> None:
         """A deleted video leaves feeds, search and similar at once."""
-        with self._updates:
-            self.catalogue().remove(video_id)
-            self.hidden.note_deleted()
+        self.live.video_deleted(video_id)
 
-    def categories_changed(self, video_ids: list[str]) -> None:
-        """Re-read the stored category of these videos into the catalogue (idempotent)."""
-        cat = self.catalogue()
-        for vid, (slot, _fused, _tags, category) in self.db().ranking_info(video_ids).items():
-            if cat.row.get(vid) == slot:
-                cat.set_category(slot, category)
-
-    def reload_counters(self) -> None:
-        """Re-read every video's counters (they were rebuilt; O(catalogue))."""
-        load_counters(self.catalogue(), self.db())
-
-    def counters_changed(self, video_ids) -> None:
-        """Re-read the counters of these videos into the catalogue (idempotent)."""
-        cat = self.catalogue()
-        counters = self.db().counters(sorted(set(video_ids)))
-        known = [(cat.row[v], c) for v, c in counters.items() if v in cat.row]
-        if not known:
-            return
-        slots = np.array([s for s, _ in known], np.int64)
-        engaged = np.array([sum(c[k] for k in ENGAGEMENTS) for _, c in known], np.float32)
-        exposures = np.array([max(c["impression"], c["view"] + c["skip"]) for _, c in known], np.float32)
-        decayed = (np.array([c["engaged_decayed"] for _, c in known]), np.array([c["decay_ts"] for _, c in known]))
-        cat.set_counters(slots, np.maximum(exposures, engaged), engaged, decayed)
+    def save_index(self) -> None:
+        """Persist the HNSW index next to the store (at shutdown, after an import)."""
+        self.live.save()
 
     def prior(self) -> dict[str, float]:
         """Global scoring weights: fitted by `reelsense fusion fit` when present, else the settings."""
@@ -193,7 +86,7 @@ class Recommender:
         checked = validate_events(events, lambda v: v in cat.row or db.has(v))
         rows = [e.row() for e in checked]
         n = db.add_events(rows, apply=lambda session, batch: apply_events(session, batch, self.settings))
-        self.counters_changed({r[1] for r in rows})
+        self.live.counters_changed({r[1] for r in rows})
         return n
 
     def set_interests(self, user_id: str, text: str = "", tags: list[str] = ()) -> dict:
@@ -216,7 +109,7 @@ class Recommender:
         db = self.db()
         videos = {e.video_id for e in db.events(user_id)}
         found = db.delete_user(user_id, erase=erase)
-        self.counters_changed(videos)
+        self.live.counters_changed(videos)
         return found
 
     def rebuild_user(self, user_id: str) -> None:
@@ -247,11 +140,12 @@ class Recommender:
         if k <= 0 or not len(cat):
             return []
         profile = self.user_profile(user_id, now)
-        db, s = self.db(), self.settings
-        hidden = self.hidden.slots(db, user_id, cat, profile.excluded_slots)
-        sounds = SoundAffinity.of_user(db, db.events(user_id), s.sound_affinity_weight, s.sound_affinity_saturation)
-        feed = Feed(cat, self.cold, profile, s, time.time() if now is None else now, created_after, hidden, sounds, db,
-                    self.blend())
+        db, ranking = self.db(), self.settings.ranking
+        hidden = self.live.hidden.slots(db, user_id, cat, profile.excluded_slots)
+        sounds = SoundAffinity.of_user(db, db.events(user_id), ranking.sound_affinity_weight,
+                                       ranking.sound_affinity_saturation)
+        feed = Feed(cat, self.live.cold, profile, ranking, time.time() if now is None else now, created_after, hidden,
+                    sounds, db, self.blend())
         picked = feed.rank(k, diversity)
         tags = db.ranking_tags([cat.ids[i] for i, *_ in picked])
         return _still_stored(sounds.explain(feed.explain(picked, tags)))
@@ -261,7 +155,7 @@ class Recommender:
         cat = self.catalogue()
         profile = self.user_profile(user_id, now)
         rows = np.array([cat.row[v] for v in video_ids], np.int64)
-        feed = Feed(cat, self.cold, profile, self.settings, time.time() if now is None else now, None,
+        feed = Feed(cat, self.live.cold, profile, self.settings.ranking, time.time() if now is None else now, None,
                     blend=self.blend())
         return feed.content_scores(rows)
 
@@ -291,7 +185,7 @@ class Recommender:
         if not len(cat):
             return []
         if cat.dims["text"] != self.text.dim:
-            raise QueryError("space_mismatch", "the store's text vectors come from another text model; re-index")
+            raise SpaceMismatchError("the store's text vectors come from another text model; re-index")
         vectors = {"text": self.text.embed([query])[0]}
         clip_vec = self.interests.clip_text([query])
         if clip_vec is not None and cat.dims["visual"] == clip_vec.size:

@@ -7,6 +7,7 @@ from service.storage.counters import DEFAULT_HALF_LIFE_DAYS
 from service.storage.events import EventTable
 from service.storage.fitted import FittedTable
 from service.storage.moments import MomentTable, PreferenceTable
+from service.storage.schema import SCHEMA_VERSION
 from service.storage.session import StateSessions
 from service.storage.sounds import SoundTable
 from service.storage.users import UserTable
@@ -34,4 +35,4 @@ class Store(VideoTable, EventTable, UserTable, UserStateTable, FittedTable, Soun
             self.rebuild_counters()
 
 
-__all__ = ["Store"]
+__all__ = ["SCHEMA_VERSION", "Store"]

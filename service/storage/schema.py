@@ -243,3 +243,7 @@ MIGRATIONS: tuple[str, ...] = (
     END
     """,
 )
+
+# The schema version of a store this code has opened (its `PRAGMA user_version`): what a cache of stores built by
+# an older version must not be reused across.
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -41,7 +41,6 @@ CONTRACT = [
     (QueryError("not_indexed", "x"), 409, 1),
     (QueryError("not_enough_events", "x"), 409, 1),
     (QueryError("no_text_model", "x"), 503, 1),
-    (QueryError("space_mismatch", "x"), 409, 1),
     (NotFoundError("video_not_found", "x"), 404, 1),
     (NotFoundError("job_not_found", "x"), 404, 1),
     (SpaceMismatchError("x"), 409, 4),
@@ -114,3 +113,9 @@ def test_errors_cross_process_boundaries_intact():
         copy = pickle.loads(pickle.dumps(error))
         assert (type(copy), copy.code, copy.message, copy.details, str(copy)) == (
             type(error), error.code, error.message, error.details, str(error))
+
+
+def test_space_mismatch_has_one_class():
+    """A store write and a search both refuse another embedding space with the same class (one exit code)."""
+    assert {type(e) for e, _, _ in CONTRACT if e.code == "space_mismatch"} == {SpaceMismatchError}
+    assert "space_mismatch" not in QueryError.http_statuses

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from service.config import Settings
-from service.evaluation.blendfit import _slot_rows, positive_engagements
+from service.evaluation.blendfit import positive_engagements
 from service.evaluation.movielens.data import VIEW_COMPLETION, MovieLens, video_id
 from service.evaluation.movielens.protocol import K, Request
 from service.recommend.collaborative import CoEngagement, fit_co_engagement
@@ -54,7 +54,7 @@ class Replay:
             self.main.record_events(part)
             touched = {e.video_id for e in part}
             for rec in list(self.recommenders.values())[1:]:
-                rec.counters_changed(touched)
+                rec.live.counters_changed(touched)
 
     def fit_co_engagement(self, train_events: list[Event]) -> None:
         """Co-engagement from these events (the store holds only part of them yet)."""
@@ -62,7 +62,7 @@ class Replay:
         rows = fit_co_engagement(positive_engagements(_EventSource(train_events), settings))
         self.store.save_co_engagement(rows)
         for rec in self.recommenders.values():
-            rec.catalogue().co = CoEngagement.from_rows(_slot_rows(rec.catalogue(), rows))
+            rec.catalogue().co = CoEngagement.from_video_rows(rows, rec.catalogue().row)
 
     def serve(self, requests: list[Request], train_events: list[Event], diversity: float | None
               ) -> dict[str, list[list[int]]]:
@@ -82,7 +82,7 @@ class Replay:
             if req.stated is not None:
                 self.main.set_interests(req.user, req.stated)
             for name, rec in self.recommenders.items():
-                rec.cold.refresh(rec.catalogue(), now=req.t)
+                rec.live.cold.refresh(rec.catalogue(), now=req.t)
                 feed = rec.recommend(req.user, K + len(req.exclude), diversity=diversity, now=req.t)
                 ranked = [self.item_of[it["video_id"]] for it in feed]
                 out[name][i] = [m for m in ranked if m not in req.exclude][:K]

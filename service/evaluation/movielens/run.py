@@ -27,8 +27,7 @@ from service.evaluation.movielens.protocol import (
     user_folds,
 )
 from service.evaluation.movielens.replay import Replay, events_of
-from service.storage import Store
-from service.storage.schema import MIGRATIONS
+from service.storage import SCHEMA_VERSION, Store
 
 log = logging.getLogger(__name__)
 EXPLORATION_SHARES = (0.1, 0.2)  # exploration slots measured for their cost
@@ -80,7 +79,7 @@ def variants(settings: Settings, cfg: EvalConfig) -> dict[str, Settings]:
 def build_base_store(data: MovieLens, text, settings: Settings, work_dir: Path) -> tuple[Path, np.ndarray]:
     """Every movie as a text-only record in a store without events; returns the movies' text vectors. The store
     is kept (with the vectors beside it) and reused while the movies and the text model are the same."""
-    key = hashlib.sha256(json.dumps([data.movie_ids, data.titles, data.genres, text.model, len(MIGRATIONS),
+    key = hashlib.sha256(json.dumps([data.movie_ids, data.titles, data.genres, text.model, SCHEMA_VERSION,
                                      settings.fusion_temperature]).encode()).hexdigest()[:16]
     path = work_dir / f"movielens-{key}.db"
     vectors_path = path.with_suffix(".npy")

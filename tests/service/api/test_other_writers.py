@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 from service.api import create_app
-from service.evaluation.simulation import synthetic_record
 from service.pipeline import file_sha256
 from service.pipeline.parquet import write_parquet
 from tests.helpers import REPO, SAMPLE_MEDIA, sidecar
 from tests.helpers.api import AUTH, KEY, serving
 from tests.helpers.processes import eventually, reelsense, settings_env
+from tests.helpers.records import synthetic_record
 
 IMPORTED = ("pasta_recipe", "gym_workout", "cat_zoomies")
 

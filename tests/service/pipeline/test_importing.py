@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from service.cli import main
-from service.evaluation.simulation import synthetic_record
 from service.fusion import MODALITIES
 from service.storage import Store
 from tests.helpers import SAMPLE_MEDIA
+from tests.helpers.records import synthetic_record
 
 CLIPS = ("pasta_recipe", "cat_zoomies")  # cat_zoomies has no audio stream: an absent modality round-trips too
 

@@ -41,7 +41,7 @@ def test_absent_modalities_get_zero_weight(analyzer):
 def test_similarity_splits_into_modality_contributions(analyzer):
     a = analyzer.analyze(SAMPLE_MEDIA / "gym_workout.mp4")
     b = analyzer.analyze(SAMPLE_MEDIA / "dance_party.mp4")
-    parts = contributions(a.fused, b.fused)
+    parts = contributions(a.fused, b.fused.vector)
     assert sum(parts.values()) == pytest.approx(float(a.fused.vector @ b.fused.vector), abs=1e-5)
     expected_audio = np.sqrt(a.fused.weights["audio"] * b.fused.weights["audio"]) * float(
         a.features["audio"].vector @ b.features["audio"].vector

@@ -7,9 +7,9 @@ import pytest
 from extractors.base import Tag
 from service.config import Settings
 from service.errors import EventError
-from service.evaluation.simulation import synthetic_record
 from service.recommend import Event, Recommender
 from service.storage import Store
+from tests.helpers.records import synthetic_record
 
 DIMS = {"text": 8, "visual": 8, "audio": 8}
 

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 
 from service.config import Settings
-from service.evaluation.simulation import synthetic_record
 from service.fusion import MODALITIES
 from service.recommend import Event, Recommender
 from service.recommend.exposure import exposure_stage
 from service.recommend.index import ExactIndex, HnswIndex, VectorMatrix
 from service.storage import Store
+from tests.helpers.records import synthetic_record
 
 
 def test_fusion_fit_learns_that_audio_predicts_engagement(tmp_path):

@@ -8,9 +8,9 @@ import pytest
 
 from extractors.base import Tag
 from service.config import Settings
-from service.evaluation.simulation import synthetic_record
 from service.recommend import Recommender
 from service.storage import Store
+from tests.helpers.records import synthetic_record
 
 FLAGGED = "v-flagged"
 

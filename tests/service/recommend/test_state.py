@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from extractors.base import Tag
 from service.config import Settings
-from service.evaluation.simulation import synthetic_record
 from service.recommend import EVENT_TYPES, Event, Recommender
 from service.recommend.state import UserState
 from service.recommend.updates import rebuild
 from service.storage import Store
+from tests.helpers.records import synthetic_record
 
 VIDEOS, USERS, DAY = 6, 3, 86400.0
 

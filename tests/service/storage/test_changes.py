@@ -6,9 +6,9 @@ import time
 import numpy as np
 import pytest
 
-from service.evaluation.simulation import synthetic_record
 from service.storage import Store
 from service.storage.changes import ALL, CATEGORY, COUNTERS, VECTORS, VIDEO_ADDED, VIDEO_DELETED
+from tests.helpers.records import synthetic_record
 
 
 def record(vid: str, seed: int = 0, space: str = "synthetic"):

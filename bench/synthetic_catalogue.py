@@ -83,7 +83,9 @@ def write_catalogue(folder: Path, n: int, dims: dict[str, int], models: dict[str
             **{f"{m}_stats": ["{}"] * size for m in MODALITIES},
         }
         path = folder / f"part-{start // shard:05d}.parquet"
-        pq.write_table(pa.table({f.name: columns[f.name] for f in SCHEMA}, schema=SCHEMA), path)
+        # schema 2's media columns (prints, moments, frames) stay null: synthetic videos have no media
+        pq.write_table(pa.table({f.name: columns[f.name] if f.name in columns else pa.nulls(size, f.type)
+                                 for f in SCHEMA}, schema=SCHEMA), path)
         paths.append(path)
     return paths
 

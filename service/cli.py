@@ -79,28 +79,35 @@ def _summary_lines(record) -> str:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    """Re-embed every stored video from its file with the current models, moving the store to their space."""
+    """Re-embed the stored videos with the current models, moving the store to their space. Videos whose file
+    is gone (an API upload without REELSENSE_KEEP_MEDIA) are named with the reason and stay in the old space,
+    flagged and out of the ranking (exit 1), or are deleted with --drop-missing."""
     from tqdm import tqdm
 
     from service.errors import CommandError
     from service.pipeline.batch import apply_reindex, reembed_store
+    from service.pipeline.kept import KeptMedia
 
     components = _components(args)
+    settings = components.settings
     with components.store() as store:
         analyzer = components.analyzer
-        if store.space_id == analyzer.space_id:
+        todo = store.count() if store.space_id != analyzer.space_id else len(store.flagged_ids())
+        if not todo:
             _say(f"store {store.path} is already in space {analyzer.space_id}; nothing to do")
             return 0
-        with tqdm(total=store.count(), desc="re-embedding", unit="video", file=sys.stderr, disable=args.quiet) as bar:
-            report = reembed_store(analyzer, store, progress=bar.update)
+        kept = KeptMedia(settings.media_dir) if settings.media_dir.is_dir() else None
+        with tqdm(total=todo, desc="re-embedding", unit="video", file=sys.stderr, disable=args.quiet) as bar:
+            report = reembed_store(analyzer, store, progress=bar.update, kept=kept)
         for video_id, why in report.lost:
-            _say(f"  cannot re-embed {video_id[:12]}: {why}")
-        if report.lost and not args.drop_missing:
-            raise CommandError("cannot_reindex", f"{len(report.lost)} videos cannot be re-embedded; nothing was "
-                                                 "changed (--drop-missing deletes them)")
-        apply_reindex(store, report)
-    _say(f"re-embedded {len(report.records)} videos into {analyzer.space_id}; dropped {len(report.lost)}")
-    return 0
+            _say(f"  cannot re-embed {video_id}: {why}")
+        if report.lost and not report.records and not args.drop_missing:
+            raise CommandError("cannot_reindex", f"none of the {len(report.lost)} videos to re-embed has its file; "
+                                                 "nothing was changed (--drop-missing deletes them)")
+        apply_reindex(store, report, drop_missing=args.drop_missing)
+    left = "dropped" if args.drop_missing else "left flagged in their old space (out of feeds and search)"
+    _say(f"re-embedded {len(report.records)} videos into {analyzer.space_id}; {left}: {len(report.lost)}")
+    return 1 if report.lost and not args.drop_missing else 0
 
 
 def cmd_tag(args: argparse.Namespace) -> int:

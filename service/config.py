@@ -202,6 +202,9 @@ class Settings(BaseSettings):
     worker_max_jobs: PositiveInt = 200  # a worker is replaced after this many jobs (recycling)
     async_upload_mb: Annotated[float, Field(ge=0)] = 50.0  # larger uploads become a job (202), not a blocking call
     keep_uploads: bool = False  # keep uploaded files (named by content hash) in upload_dir, never served
+    # Keep uploaded files content-addressed under data_dir/media so `reelsense reindex` can re-embed them after a
+    # model change (costs one file per uploaded content; see service/pipeline/kept.py). Off: reindex flags them.
+    keep_media: bool = False
     upload_dir: Path | None = None  # default: data_dir / "uploads"
     max_json_kb: PositiveInt = 1024  # body limit for JSON requests
     max_events_per_batch: PositiveInt = 1000
@@ -292,6 +295,11 @@ class Settings(BaseSettings):
     def uploads(self) -> Path:
         return self.upload_dir or self.data_dir / "uploads"
 
+    @property
+    def media_dir(self) -> Path:
+        """Where kept uploads live (`keep_media`), by content hash."""
+        return self.data_dir / "media"
+
     # -- typed groups ------------------------------------------------------------------------------
     @property
     def media_limits(self) -> MediaLimits:
@@ -378,6 +386,7 @@ class Settings(BaseSettings):
             max_upload_bytes=int(self.max_upload_mb * mb), async_upload_bytes=int(self.async_upload_mb * mb),
             max_json_bytes=self.max_json_kb * 1024, max_events_per_batch=self.max_events_per_batch,
             analysis_queue=self.analysis_queue, uploads=self.uploads, keep_uploads=self.keep_uploads,
+            kept_media=self.media_dir if self.keep_media else None,
             user_token_secret=self.user_token_secret, user_token_ttl_s=self.user_token_ttl_s,
             rate_limit_per_s=self.rate_limit_per_s, rate_limit_burst=self.rate_limit_burst,
             admin_rate_limit_per_s=self.admin_rate_limit_per_s, trusted_proxies=_comma_list(self.trusted_proxies),

@@ -101,3 +101,4 @@ class ApiOptions:
     admin_rate_limit_per_s: float
     trusted_proxies: tuple[str, ...]
     change_poll_s: float
+    kept_media: Path | None = None  # REELSENSE_KEEP_MEDIA: uploads kept by content hash here (pipeline/kept.py)

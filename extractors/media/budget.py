@@ -25,9 +25,13 @@ class DecodeBudget:
         self.pixels = 0
 
     def charge_video(self, frame: av.VideoFrame) -> None:
+        self.charge(frame.width, frame.height, frame.time)
+
+    def charge(self, width: int, height: int, time: float | None) -> None:
+        """One decoded video frame of this size shown at `time` (PyAV's frames, and NVDEC's: nvdec.py)."""
         self.frames += 1
-        self.pixels += frame.width * frame.height
-        self._check_time(frame.time)
+        self.pixels += width * height
+        self._check_time(time)
         if self.frames > self.limits.frame_budget:
             raise MediaError("too_many_frames", f"{self.name} holds more than {self.limits.frame_budget} video "
                                                 f"frames within the duration limit; decoding stopped")

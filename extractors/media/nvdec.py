@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from extractors.errors import MediaError, ModelUnavailableError
+from extractors.media.budget import DecodeBudget
 from extractors.media.plan import SamplePlan, cut_keyframes, plan_samples
 from extractors.media.probing import open_container, probe
 from extractors.media.sampling import FramePicker, sample_times, scaled_size
@@ -110,7 +111,10 @@ class NvdecDecoder:
         info.rotation = _rotation(path)
         plan, wanted = self._plan(decoder, info, fps, count) if fast else (None, None)
         picker = FramePicker(info, self.options, plan, (self._to_sample(info), lambda f: f.tiny))
+        budget = DecodeBudget(path.name, self.limits)  # the same limits as PyAV's decode, on what NVDEC decoded
         for chunk in self._chunks(decoder, count, wanted):
+            for index, chw in chunk:
+                budget.charge(int(chw.shape[-1]), int(chw.shape[-2]), index / fps)
             tiny = resize_rgb(_stack([chw for _, chw in chunk]), TINY_SIDE, TINY_SIDE)  # one copy per chunk
             for (index, chw), small in zip(chunk, tiny, strict=True):
                 picker.add(GpuFrame(index / fps, info.rotation, chw, small))

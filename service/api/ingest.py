@@ -24,6 +24,7 @@ from service.api.state import ThreadLocalStore
 from service.api.uploads import Upload, receive_upload, remove_stale_uploads
 from service.errors import InternalError, UploadError, WorkerError
 from service.options import ApiOptions
+from service.pipeline.kept import KeptMedia
 from service.pipeline.workers import WorkerPool
 
 if TYPE_CHECKING:
@@ -123,13 +124,20 @@ class Ingest:
         finally:
             self.metrics.analysis.observe(time.perf_counter() - started)
             self.queue.observe(time.perf_counter() - started)
-            if not self.options.keep_uploads:
+            if not (self.options.keep_uploads or self.options.kept_media):
                 upload.discard()
-        record.path = str(upload.keep(self.options.uploads)) if self.options.keep_uploads else ""
+        record.path = self._keep(upload)
         added = await run_in_threadpool(self._persist, record)
         self.metrics.uploads.labels("created" if added else "existing").inc()
         stored = await run_in_threadpool(self.store.get, record.id)
         return UploadResult.from_record(stored, created=added)
+
+    def _keep(self, upload: Upload) -> str:
+        """The stored path of an analysed upload: its kept file (REELSENSE_KEEP_MEDIA, content-addressed under the
+        data dir, so `reindex` can re-embed it; or REELSENSE_KEEP_UPLOADS), else "" (the file is gone)."""
+        if self.options.kept_media is not None:
+            return str(upload.keep(KeptMedia(self.options.kept_media).folder_for(upload.sha256)).absolute())
+        return str(upload.keep(self.options.uploads)) if self.options.keep_uploads else ""
 
     def _persist(self, record: VideoRecord) -> bool:
         """Store the record, then add it to the live catalogue and index (runs on a pool thread)."""

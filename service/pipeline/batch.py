@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from extractors.base import VideoMeta
@@ -13,6 +13,7 @@ from extractors.errors import MediaError
 from service.pipeline.analyzer import Analyzer
 from service.pipeline.failures import FileFailure, file_error
 from service.pipeline.files import file_sha256, find_videos
+from service.pipeline.kept import KeptMedia
 from service.pipeline.pool import MediaPool
 from service.records import VideoRecord
 from service.storage import Store
@@ -97,17 +98,39 @@ class ReindexReport:
     lost: list[tuple[str, str]] = field(default_factory=list)  # (video id, why it cannot be re-embedded)
 
 
-def reembed_store(analyzer: Analyzer, store: Store, progress: Progress | None = None) -> ReindexReport:
-    """Re-embed every stored video from its file with the current models (nothing is written here)."""
+def media_file(record: VideoRecord, kept: KeptMedia | None) -> tuple[Path | None, str]:
+    """The local file with this video's content (its stored path, a `file://` URI's path, or the kept upload), or
+    None and why there is none."""
+    where = record.path.removeprefix("file://")
+    if where and "://" not in where:
+        path = Path(where)
+        if path.is_file() and file_sha256(path) == record.id:
+            return path, ""
+        why = f"{where} changed since it was embedded" if path.is_file() else f"{where} is gone"
+    elif where:
+        why = f"{where} is not a local file (reindex reads local files; embed it again with `reelsense embed`)"
+    else:
+        why = "uploaded through the API without REELSENSE_KEEP_MEDIA=true: its file was not kept"
+    found = kept.find(record.id) if kept else None
+    if found is not None and file_sha256(found) == record.id:
+        return found, ""
+    return None, why if kept is None else f"{why}, and {kept.root} holds no copy of it"
+
+
+def reembed_store(analyzer: Analyzer, store: Store, progress: Progress | None = None,
+                  kept: KeptMedia | None = None) -> ReindexReport:
+    """Re-embed the stored videos not yet in the analyzer's space (every one after a model change; those flagged
+    by an earlier re-index otherwise) from their files, or from the kept uploads (nothing is written here)."""
     report = ReindexReport()
-    for old in store.records():
-        path = Path(old.path)
-        if not path.is_file() or file_sha256(path) != old.id:
-            report.lost.append((old.id, f"{path} is gone or its content changed"))
+    todo = store.ids() if store.space_id != analyzer.space_id else store.flagged_ids()
+    for old in store.records(todo):
+        path, why = media_file(old, kept)
+        if path is None:
+            report.lost.append((old.id, why))
         else:
             try:
                 meta = VideoMeta(old.title, old.description, old.hashtags, old.creator)
-                report.records.append(analyzer.analyze(path, meta))
+                report.records.append(replace(analyzer.analyze(path, meta), path=old.path, created_at=old.created_at))
             except MediaError as exc:
                 report.lost.append((old.id, f"{path}: [{exc.code}] {exc.message}"))
         if progress:
@@ -115,13 +138,15 @@ def reembed_store(analyzer: Analyzer, store: Store, progress: Progress | None = 
     return report
 
 
-def apply_reindex(store: Store, report: ReindexReport) -> None:
-    """Drop the videos that could not be re-embedded and swap in the new vectors (one transaction each)."""
-    for video_id, _ in report.lost:
-        store.delete(video_id)
+def apply_reindex(store: Store, report: ReindexReport, drop_missing: bool = False) -> None:
+    """Swap in the new vectors (one transaction); the videos that could not be re-embedded are deleted with
+    `drop_missing`, else left in their old space, flagged (out of the ranking until re-embedded)."""
+    if drop_missing:
+        for video_id, _ in report.lost:
+            store.delete(video_id)
     if report.records:
-        store.replace_vectors(report.records)
+        store.replace_vectors(report.records, flagged=[] if drop_missing else [v for v, _ in report.lost])
 
 
 __all__ = ["EmbedReport", "ReindexReport", "apply_reindex", "embed_folder", "find_videos",
-           "reembed_store", "sidecar_warnings"]
+           "media_file", "reembed_store", "sidecar_warnings"]

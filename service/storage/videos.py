@@ -190,39 +190,60 @@ class VideoTable(FrameTable, PrintTable, ChangeTable):
                 self.change_log.append(VIDEO_DELETED, [video_id])
         return cur.rowcount > 0
 
-    def replace_vectors(self, records: list[VideoRecord]) -> None:
-        """Swap every stored video's features and vectors for re-embedded ones in one transaction.
+    def replace_vectors(self, records: list[VideoRecord], flagged: list[str] | tuple[str, ...] = ()) -> None:
+        """Swap stored videos' features and vectors for re-embedded ones in one transaction.
 
-        This is how a store moves to a new embedding space: ids, titles, events and users stay; a partial
-        re-index would mix spaces, so the records must cover every stored video and share one space.
+        This is how a store moves to a new embedding space: ids, titles, events and users stay. The records must
+        share one space and cover every stored video not in it yet, but `flagged`: videos that could not be
+        re-embedded keep their old vectors and space id (`flagged_ids` lists them) and leave the ranking (feeds,
+        search, similar videos, users' state), since vectors of different spaces are never compared; re-embedded
+        later, they come back with a new slot.
         """
         spaces = {r.space_id for r in records}
         if len(spaces) != 1:
             raise ValueError(f"re-embedded records must share one embedding space, got {sorted(spaces)}")
+        space = spaces.pop()
         with self.transaction():
-            missing = set(self.ids()) - {r.id for r in records}
+            others = {r[0] for r in self._all("SELECT id FROM videos WHERE space_id != ?", (space,))}
+            missing = others - {r.id for r in records} - set(flagged)
             if missing:
                 raise ValueError(f"{len(missing)} stored videos were not re-embedded; nothing was changed")
+            ranked = set(self.slots_of([r.id for r in records]))
             for r in records:
-                self.conn.execute(
-                    "UPDATE videos SET duration_s=?, info=?, weights=?, space_id=?, fused=?, warnings=? WHERE id=?",
-                    (r.duration_s, json.dumps(r.info), json.dumps(r.fused.weights), r.space_id,
-                     to_blob(r.fused.vector), json.dumps(r.warnings), r.id),
-                )
-                self.conn.execute("DELETE FROM modality_features WHERE video_id=?", (r.id,))
-                self._insert_features(r)
-                tags, category = ranking_tags(_feature_tags(r))
-                self.conn.execute("UPDATE video_ranking SET tags=?, category=? WHERE video_id=?",
-                                  (json.dumps(tags), category, r.id))
-                self._write_frames(r)
-                insert_moments(self.conn, r)
-            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (spaces.pop(),))
+                self._replace_one(r, ranked=r.id in ranked)
+            for part in chunks(sorted(set(flagged))):
+                self.conn.execute(f"DELETE FROM video_ranking WHERE video_id IN ({','.join('?' * len(part))})",
+                                  tuple(part))
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('space_id', ?)", (space,))
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dims', ?)",
                               (json.dumps(records[0].fused.dims),))
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vectors_generation', ?)",
                               (str(self.vectors_generation + 1),))
             mark_stale(self.conn)
             self.change_log.append(VECTORS, [ALL])
+
+    def _replace_one(self, r: VideoRecord, ranked: bool) -> None:
+        self.conn.execute(
+            "UPDATE videos SET duration_s=?, info=?, weights=?, space_id=?, fused=?, warnings=? WHERE id=?",
+            (r.duration_s, json.dumps(r.info), json.dumps(r.fused.weights), r.space_id,
+             to_blob(r.fused.vector), json.dumps(r.warnings), r.id),
+        )
+        self.conn.execute("DELETE FROM modality_features WHERE video_id=?", (r.id,))
+        self._insert_features(r)
+        if ranked:
+            tags, category = ranking_tags(_feature_tags(r))
+            self.conn.execute("UPDATE video_ranking SET tags=?, category=? WHERE video_id=?",
+                              (json.dumps(tags), category, r.id))
+        else:  # flagged by an earlier re-index: back in the ranking
+            self._insert_ranking(r)
+        self._write_frames(r)
+        insert_moments(self.conn, r)
+
+    def flagged_ids(self) -> list[str]:
+        """Videos left in an older embedding space by a re-index that could not re-embed them (no media file):
+        stored and readable, but out of the ranking until re-embedded."""
+        return [r[0] for r in self._all("SELECT id FROM videos WHERE space_id != "
+                                        "(SELECT value FROM meta WHERE key='space_id') ORDER BY created_at, id")]
 
     # -- row <-> record ----------------------------------------------------------------------------
     def _insert_ranking(self, record: VideoRecord) -> None:

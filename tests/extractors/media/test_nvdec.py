@@ -67,3 +67,53 @@ def test_the_picker_takes_gpu_frames_as_nvdec_hands_them_over():
     assert [t for t, _ in chosen] == pytest.approx(reference.frame_times, abs=1e-3)
     assert picker.shots.starts == pytest.approx(reference.shot_starts, abs=1e-3)
     assert chosen[0][1].shape == reference.frames[0].shape
+
+
+class _DecoderStandIn:
+    """PyNvVideoCodec's SimpleDecoder as nvdec.py uses it (len, stream metadata, batches of DLPack frames), serving
+    PyAV's frames as CPU tensors: the external library is stood in for, NvdecDecoder's own code runs whole."""
+
+    def __init__(self, path, **_):
+        import av
+
+        with av.open(str(path)) as container:
+            self.fps = float(container.streams.video[0].average_rate)
+            self.frames = [torch.from_numpy(f.to_ndarray(format="rgb24")).permute(2, 0, 1).contiguous()
+                           for f in container.decode(video=0)]
+        self.next = 0
+
+    def __len__(self):
+        return len(self.frames)
+
+    def get_stream_metadata(self):
+        return type("Meta", (), {"average_fps": self.fps})()
+
+    def get_batch_frames(self, n):
+        batch = self.frames[self.next : self.next + n]
+        self.next += len(batch)
+        return batch
+
+
+def _gpu_decoder(limits):
+    from types import SimpleNamespace
+
+    from extractors.media.nvdec import NvdecDecoder
+
+    decoder = object.__new__(NvdecDecoder)  # __init__ imports PyNvVideoCodec, absent here
+    decoder.nvc = SimpleNamespace(SimpleDecoder=_DecoderStandIn, OutputColorType=SimpleNamespace(RGBP=0))
+    decoder.limits, decoder.options, decoder.gpu_id = limits, SamplingOptions(decode_mode="full"), 0
+    decoder._refused = set()
+    return decoder
+
+
+def test_the_decode_budget_is_charged_with_nvdec_frames_too():
+    """The frame and pixel budgets stop an NVDEC decode as they stop PyAV's (code path only: no GPU here)."""
+    from extractors.errors import MediaError
+    from extractors.media import MediaLimits
+
+    path = SAMPLE_MEDIA / "gym_workout.mp4"
+    assert _gpu_decoder(MediaLimits()).decode_or_none(path).frames
+    for limits in (MediaLimits(max_decoded_frames=10), MediaLimits(max_decoded_pixels=20 * 144 * 256)):
+        with pytest.raises(MediaError) as err:
+            _gpu_decoder(limits).decode_or_none(path)
+        assert err.value.code == "too_many_frames"

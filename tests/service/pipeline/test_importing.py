@@ -39,9 +39,10 @@ def _embed(tmp_path):
 
 
 def _same(a, b) -> None:
-    """Everything but the media prints: sound ids and copy links are made from the media at `embed --db` time
-    and do not travel in the Parquet shards, so an imported video has none."""
-    assert _without_prints(a.summary(top=50)) == _without_prints(b.summary(top=50))
+    """Everything, sound ids and copy links included: the prints travel in the Parquet rows and the importing
+    store links them as it would an upload."""
+    assert a.summary(top=50) == b.summary(top=50)
+    assert (a.frames, a.shot_starts) == (b.frames, b.shot_starts)
     assert (a.description, a.hashtags, a.creator, a.created_at, a.info, a.warnings) == \
         (b.description, b.hashtags, b.creator, b.created_at, b.info, b.warnings)
     np.testing.assert_array_equal(a.fused.vector, b.fused.vector)
@@ -88,5 +89,21 @@ def test_import_of_something_else_is_a_clean_error(tmp_path, capsys):
     assert main(["import", str(tmp_path / "absent"), "--db", str(tmp_path / "s.db"), "--quiet"]) == 1
 
 
-def _without_prints(summary: dict) -> dict:
-    return {k: v for k, v in summary.items() if k not in ("sound", "duplicate_of")}
+def test_schema_1_output_still_imports_and_a_newer_schema_is_refused(embedded, tmp_path, capsys):
+    import pyarrow.parquet as pq
+
+    from service.pipeline.parquet import SCHEMA_VERSION, VERSION_KEY
+
+    out, _ = embedded
+    table = pq.read_table(out)
+    media = [f.name for f in table.schema if table.schema.get_field_index(f.name) >= 27]
+    old = tmp_path / "v1.parquet"
+    pq.write_table(table.drop_columns(media).replace_schema_metadata(None), old)
+    assert main(["import", str(old), "--db", str(tmp_path / "v1.db"), "--quiet", "--no-index"]) == 0
+    with Store(tmp_path / "v1.db") as store:
+        assert store.count() == 2 and all(store.print_links(v) == (None, None) for v in store.ids())
+    newer = tmp_path / "v9.parquet"
+    pq.write_table(table.replace_schema_metadata({VERSION_KEY: str(SCHEMA_VERSION + 7).encode()}), newer)
+    capsys.readouterr()
+    assert main(["import", str(newer), "--db", str(tmp_path / "v9.db"), "--quiet"]) == 1
+    assert "error [unsupported_schema]" in capsys.readouterr().err

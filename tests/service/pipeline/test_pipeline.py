@@ -146,12 +146,16 @@ def test_reindex_moves_the_store_to_the_new_space_and_keeps_events(analyzer, tmp
         assert store.space_id != old_space and store.space_id.endswith("t1")
         assert {r.space_id for r in store.records()} == {store.space_id}
         assert len(store.events("u1")) == 1
-    # A file that is gone stops the re-index unless told to drop it; the store is left as it was.
+    # A file that is gone is named and its video left flagged in the old space (exit 1), or dropped when told.
     with Store(db) as store:
         store.conn.execute("UPDATE videos SET path=? WHERE id=?", (str(tmp_path / "nowhere.mp4"), video))
         space = store.space_id
     monkeypatch.setenv("REELSENSE_FUSION_TEMPERATURE", "0.25")
     assert main(["reindex", "--db", str(db), "--quiet"]) == 1
-    assert "error [cannot_reindex]" in capsys.readouterr().err
+    assert f"cannot re-embed {video}: {tmp_path / 'nowhere.mp4'} is gone" in capsys.readouterr().err
     with Store(db) as store:
-        assert store.space_id == space and store.count() == 2
+        assert store.space_id != space and store.count() == 2 and store.flagged_ids() == [video]
+    monkeypatch.setenv("REELSENSE_FUSION_TEMPERATURE", "0.3")
+    assert main(["reindex", "--db", str(db), "--quiet", "--drop-missing"]) == 0
+    with Store(db) as store:
+        assert store.count() == 1 and store.flagged_ids() == []

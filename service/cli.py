@@ -55,8 +55,10 @@ def cmd_embed(args: argparse.Namespace) -> int:
                             on_failure=lambda f: tqdm.write(f"FAILED {f.path}: [{f.code}] {f.message}",
                                                             file=sys.stderr))
     if args.show:
+        from service.summary import summary_lines
+
         for r in report.records:
-            print(_summary_lines(r))
+            print(summary_lines(r))
     if args.timings:
         Path(args.timings).write_text(json.dumps({"embedded": report.embedded, "stage_seconds": report.stage_seconds}))
     _say(engine.describe(report))
@@ -65,17 +67,6 @@ def cmd_embed(args: argparse.Namespace) -> int:
     for w in report.warnings:
         _say(f"  warning: {w.path} [{w.code}] {w.message}")
     return 1 if report.failures else 0
-
-
-def _summary_lines(record) -> str:
-    """Two lines per video: modality weights, then the strongest tags of each source (hashtags alone would
-    fill a plain top-N list, since they all score 1)."""
-    weights = "  ".join(f"{m} {w:.2f}" for m, w in record.fused.weights.items())
-    by_source: dict[str, list[str]] = {}
-    for t in record.tags:
-        by_source.setdefault(t.source, []).append(t.label)
-    tags = " | ".join(f"{source}: {', '.join(labels[:3])}" for source, labels in by_source.items())
-    return f"{Path(record.path).name:<22} weights: {weights}\n    {tags or 'no tags'}"
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:

@@ -18,10 +18,21 @@ def resolve_model_path(name_or_path: str) -> str:
     return name_or_path
 
 
+def quiet_progress_bars() -> None:
+    """No third-party progress bars ("Loading weights" from transformers, downloads from the hub) in a command's
+    output: loading a model from disk takes a second and says nothing a user needs; our own bars stay."""
+    from huggingface_hub.utils import disable_progress_bars
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    disable_progress_bars()
+
+
 def load_sentence_encoder(name_or_path: str, setting: str = "REELSENSE_TEXT_MODEL", device: str = "cpu"):
     """A sentence-transformers model loaded with `local_files_only`; ModelUnavailableError names `setting`."""
     from sentence_transformers import SentenceTransformer
 
+    quiet_progress_bars()
     path = resolve_model_path(name_or_path)
     try:
         return SentenceTransformer(path, device=device, local_files_only=True)

@@ -86,11 +86,10 @@ class VisualExtractor:
             if strict:
                 raise
             self.unavailable_reason = str(exc)
-            log.warning(
-                "CLIP weights unavailable, the visual modality uses weight-free frame statistics instead "
-                "(embedding space visual=%s:%d): %s. Set REELSENSE_CLIP_STRICT=true to make this an error.",
-                NO_CLIP_MODEL, VECTOR_DIM, exc,
-            )
+            # One short line for a first run (the full reason is logged at INFO, and is in each record's warnings).
+            log.warning("no CLIP weights (REELSENSE_CLIP_PRETRAINED): pictures use weight-free frame statistics; "
+                        "REELSENSE_CLIP_STRICT=true refuses")
+            log.info("CLIP unavailable (embedding space visual=%s:%d): %s", NO_CLIP_MODEL, VECTOR_DIM, exc)
         self.dim = self.clip.dim if self.clip else VECTOR_DIM
         self.model = f"{Path(spec.model).stem}/{Path(spec.pretrained).name}" if self.clip else NO_CLIP_MODEL
         self._zero_shot: dict[str, PrototypeClassifier] | None = None

@@ -137,9 +137,8 @@ class Analyzer:
         features = {"text": prepared.text, "visual": visual, "audio": prepared.audio}
         fused = fuse(features, self.dims, self.settings.fusion_temperature)
         warnings = [*prepared.warnings, *prepared.media.warnings]
-        if self.visual.unavailable_reason:
-            reason = self.visual.unavailable_reason
-            warnings.append(f"visual: no CLIP weights, using weight-free frame statistics: {reason}")
+        if self.visual.unavailable_reason:  # the reason names the weights' path: logs only (records are public)
+            warnings.append("visual: no CLIP weights, using weight-free frame statistics (REELSENSE_CLIP_PRETRAINED)")
         return VideoRecord(
             id=prepared.video_id,
             path=str(prepared.path),

@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     clip_batch_size: PositiveInt = 64  # frames per CLIP forward pass, taken from several videos
     # "auto": fp16 on CUDA, bf16 on CPUs with native bf16 (AMX/AVX-512 BF16), else fp32 (same space either way).
     clip_precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    # How CLIP's image tower runs on a CPU (extractors/visual/runtime.py): "onnx": ONNX Runtime on an export of
+    # the checkpoint (cached per machine); "torch": open_clip as loaded; "auto": the rule measured per machine.
+    clip_runtime: Literal["auto", "torch", "onnx"] = "auto"
     # `reelsense embed --engine ray` (pip install reelsense[ray]): the group `ray` (service.options.RayOptions).
     ray_media_actors: Annotated[int, Field(ge=0)] = 0
     ray_model_actors: Annotated[int, Field(ge=0)] = 0
@@ -232,10 +235,11 @@ class Settings(BaseSettings):
     # Time-coded search: a moment needs this score (0..1) to be returned as a search hit's or a video's moment.
     moment_min_score: Share = 0.25
 
-    # Librosa's JIT cache, so compilation happens once per machine, not per process.
-    numba_cache_dir: Path | None = None  # default: data_dir / "numba_cache"
-    # Computed values kept between runs (CLIP text vectors of the zero-shot prompts, per model).
-    cache_dir: Path | None = None  # default: data_dir / "cache"
+    # Per machine, not per data dir: computed values every data dir, run and Ray actor on the machine shares
+    # (CLIP text vectors of the zero-shot prompts, CLIP's ONNX export), each keyed by model and library versions.
+    cache_dir: Path | None = None  # default: the user's cache folder (platformdirs: ~/.cache/reelsense on Linux)
+    # Librosa's JIT cache, so compilation happens once per machine, not per process or data dir.
+    numba_cache_dir: Path | None = None  # default: cache / "numba"
 
     @field_validator("exposure_stages")
     @classmethod
@@ -276,11 +280,16 @@ class Settings(BaseSettings):
 
     @property
     def numba_cache(self) -> Path:
-        return self.numba_cache_dir or self.data_dir / "numba_cache"
+        return self.numba_cache_dir or self.cache / "numba"
 
     @property
     def cache(self) -> Path:
-        return self.cache_dir or self.data_dir / "cache"
+        """The machine's cache folder: `cache_dir`, else the user's cache folder (shared by every data dir)."""
+        if self.cache_dir:
+            return self.cache_dir
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("reelsense", appauthor=False))
 
     @property
     def database(self) -> Path:

@@ -17,8 +17,10 @@ from tests.helpers import SAMPLE_MEDIA, TINY_CLIP_CONFIG
 
 @pytest.fixture(scope="session", autouse=True)
 def numba_cache(tmp_path_factory):
-    """One JIT cache per test session, so librosa compiles once."""
+    """One JIT cache per test session, so librosa compiles once; one machine cache (prompt vectors, CLIP's ONNX
+    export) per session too, never the user's own cache folder."""
     os.environ.setdefault("NUMBA_CACHE_DIR", str(tmp_path_factory.mktemp("numba")))
+    os.environ.setdefault("REELSENSE_CACHE_DIR", str(tmp_path_factory.mktemp("machine_cache")))
 
 
 @pytest.fixture(scope="session")

@@ -74,7 +74,8 @@ class VisualExtractor:
     def __init__(self, spec: ClipSpec = DEFAULT_CLIP, strict: bool = False, options: VisualOptions | None = None,
                  frames: FrameAnalyzer | None = None, cache_dir: Path | None = None):
         self.spec = spec
-        self.cache_dir = cache_dir  # where the zero-shot prompts' text vectors are kept (text_cache.py)
+        self.cache_dir = cache_dir  # the machine's cache: the zero-shot prompts' text vectors (text_cache.py)
+        self.prompt_cache: CachedTextEmbed | None = None  # set when the zero-shot classifiers are built
         self.options = options or VisualOptions()
         o = self.options
         self.frames = frames or FrameAnalyzer(o.ocr, o.ocr_max_frames, o.ocr_min_score, o.ocr_threads, o.safety)
@@ -133,9 +134,25 @@ class VisualExtractor:
         with self._zero_shot_lock:
             if self._zero_shot is None:
                 key = weights_key(self.spec.model, self.clip.weights, self.spec.precision)
-                embed = CachedTextEmbed(self.embed_text, self.cache_dir, key)
-                self._zero_shot = zero_shot_classifiers(embed, self.clip.logit_scale)
+                folder = self.cache_dir / "clip-text" if self.cache_dir else None
+                self.prompt_cache = CachedTextEmbed(self.embed_text, folder, key)
+                self._zero_shot = zero_shot_classifiers(self.prompt_cache, self.clip.logit_scale)
             return self._zero_shot
+
+    def warm_up_background(self) -> threading.Thread | None:
+        """Build the zero-shot classifiers in a thread (read from the machine's cache, or encoded once per machine)
+        while the first files decode; the first `zero_shot` waits for it. None when there is nothing to build."""
+        if self.clip is None or not self.options.zero_shot or self._zero_shot is not None:
+            return None
+        thread = threading.Thread(target=self._warm_up, name="clip-zero-shot", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm_up(self) -> None:
+        try:
+            self.zero_shot_classifiers()
+        except Exception:  # the first file's `zero_shot` tries again and reports it as that file's error
+            log.warning("building the zero-shot classifiers in the background failed", exc_info=True)
 
     def zero_shot(self, frame_vectors: np.ndarray) -> dict[str, list[tuple[str, float]]]:
         """Class probabilities per group: softmax at CLIP's learned temperature per frame, averaged over frames."""

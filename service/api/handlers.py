@@ -42,7 +42,7 @@ def server_paths(settings: object) -> list[str]:
     for value in vars(settings).values():
         if isinstance(value, Path) or (isinstance(value, str) and "/" in value):
             paths |= {str(value), str(Path(value).resolve()), str(Path(value).absolute())}
-    for name in ("database", "uploads", "numba_cache", "topics_dir"):
+    for name in ("database", "uploads", "numba_cache", "cache", "topics_dir"):
         paths |= {str(getattr(settings, name)), str(Path(getattr(settings, name)).resolve())}
     return sorted((p for p in paths if len(p) > 1), key=len, reverse=True)
 

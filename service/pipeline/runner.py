@@ -57,6 +57,7 @@ class BatchRunner:
             self.gpu_threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="nvdec")
         try:
             self._refill()
+            self.analyzer.visual.warm_up_background()  # the zero-shot prompts while the first files decode
             while self._pending:
                 group = self._take_ready()
                 self._refill()  # keep the workers busy while this process runs text and CLIP

@@ -48,4 +48,39 @@ def test_the_key_changes_with_the_weights_file(tmp_path):
     before = weights_key("ViT-B-32", str(weights), "fp32")
     weights.write_bytes(b"xy")
     assert weights_key("ViT-B-32", str(weights), "fp32") != before
-    assert weights_key("ViT-B-32", "laion2b_s34b_b79k", "fp32") == "ViT-B-32|laion2b_s34b_b79k|tag|fp32"
+    assert weights_key("ViT-B-32", "laion2b_s34b_b79k", "fp32").startswith("ViT-B-32|laion2b_s34b_b79k|fp32|torch=")
+
+
+def test_the_key_is_the_content_not_the_path(tmp_path):
+    """Two copies of one checkpoint (two data dirs, two users' folders) share their vectors."""
+    (tmp_path / "a.pt").write_bytes(b"same weights")
+    (tmp_path / "b.pt").write_bytes(b"same weights")
+    assert weights_key("ViT-B-32", str(tmp_path / "a.pt"), "fp32") == weights_key("ViT-B-32", str(tmp_path / "b.pt"),
+                                                                                   "fp32")
+
+
+def test_concurrent_first_use_computes_once(tmp_path):
+    """Eight threads (each its own lock file handle, as separate processes would be) start on an empty cache at
+    once: one encodes, the others wait for its file and read it."""
+    import threading
+    import time
+
+    embed = CountingEmbed()
+
+    def slow(texts):
+        time.sleep(0.2)
+        return embed(texts)
+
+    caches = [CachedTextEmbed(slow, tmp_path, "k") for _ in range(8)]
+    results: list = [None] * 8
+    threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, caches[i](["a cat", "a dog"])))
+               for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert embed.calls == 1
+    assert sum(c.computed for c in caches) == 1 and sum(c.loaded for c in caches) == 7
+    for r in results:
+        np.testing.assert_array_equal(r, results[0])
+    assert len(list(tmp_path.glob("clip-text-*.npy"))) == 1

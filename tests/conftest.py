@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -89,3 +90,27 @@ def sound_records(settings_factory, sound_clips) -> list:
 
     analyzer = Components(settings_factory(ocr_enabled=False)).analyzer
     return [analyzer.analyze(sound_clips[name]) for name in STORE_ORDER]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL 18 with pgvector for the session (tests/helpers/postgres.py); skipped, with the reason,
+    only where no server can start."""
+    from tests.helpers.postgres import PostgresServer, ServerUnavailable
+
+    server = PostgresServer()
+    try:
+        server.start()
+    except (ServerUnavailable, OSError, subprocess.TimeoutExpired) as e:
+        server.stop()
+        pytest.skip(f"no PostgreSQL server can start here: {e}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server) -> str:
+    """The URL of a fresh, empty database (with pgvector) on the session's server, dropped after the test."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)

@@ -114,3 +114,33 @@ def postgres_url(postgres_server) -> str:
     url = postgres_server.create_database()
     yield url
     postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_kind(request) -> str:
+    """Each store backend in turn: tests that take `open_store` run once on SQLite and once on PostgreSQL."""
+    return request.param
+
+
+@pytest.fixture()
+def open_store(store_kind, tmp_path, request):
+    """Opens (another connection to) one empty store of `store_kind`; every store opened is closed after the
+    test. `open_store(counters_half_life_days=...)` passes the store's settings."""
+    from service.storage import Store
+
+    opened = []
+    url = request.getfixturevalue("postgres_url") if store_kind == "postgres" else None
+
+    def open_(**options):
+        if url is None:
+            store = Store(tmp_path / "store.db", **options)
+        else:
+            from service.storage.postgres import PostgresStore
+
+            store = PostgresStore(url, cache_path=tmp_path / "store.db", **options)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()

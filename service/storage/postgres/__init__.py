@@ -1,0 +1,34 @@
+"""The PostgreSQL + pgvector store: the same interface as the SQLite store (service.storage.interface), for any
+number of `reelsense serve` replicas over one database. Chosen by `REELSENSE_DATABASE_URL=postgresql://...`.
+
+One `PostgresStore` per process serves every thread (a psycopg 3 connection pool inside), unlike the SQLite
+store's one connection per thread.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.storage.counters import DEFAULT_HALF_LIFE_DAYS
+from service.storage.postgres.events import PgEventTable
+from service.storage.postgres.fitted import PgFittedTable
+from service.storage.postgres.session import PgUserStateTable
+from service.storage.postgres.sounds import PgSoundTable
+from service.storage.postgres.users import PgUserTable
+from service.storage.postgres.videos import PgVideoTable
+
+
+class PostgresStore(PgVideoTable, PgEventTable, PgUserTable, PgUserStateTable, PgFittedTable, PgSoundTable):
+    """One embedding space's videos, events, users and serving state in one PostgreSQL database."""
+
+    def __init__(self, url: str, cache_path: str | Path | None = None,
+                 counters_half_life_days: float = DEFAULT_HALF_LIFE_DAYS, pool_size: int = 8,
+                 timeout_s: float = 30.0):
+        super().__init__(url, cache_path=cache_path, max_size=pool_size, timeout_s=timeout_s)
+        self.half_life_days = counters_half_life_days
+
+
+def is_postgres_url(url: str | None) -> bool:
+    return bool(url) and url.split(":", 1)[0] in ("postgresql", "postgres")
+
+
+__all__ = ["PostgresStore", "is_postgres_url"]

@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 SYSTEM_USER = "reelsense-pg"
@@ -119,3 +120,24 @@ class PostgresServer:
                 self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def fresh_store(kind: str, folder: Path, server: PostgresServer | None = None, **options):
+    """A new empty store of `kind` ("sqlite": a file in `folder`; "postgres": a new database on `server`),
+    closed (and its database dropped) on leaving: for tests that need several stores in one test, such as a
+    hypothesis example each."""
+    from service.storage import Store
+
+    if kind == "sqlite":
+        with Store(folder / "s.db", **options) as store:
+            yield store
+        return
+    from service.storage.postgres import PostgresStore
+
+    url = server.create_database()
+    try:
+        with PostgresStore(url, cache_path=folder / "s.db", **options) as store:
+            yield store
+    finally:
+        server.drop_database(url)

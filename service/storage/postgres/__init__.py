@@ -1,8 +1,8 @@
 """The PostgreSQL + pgvector store: the same interface as the SQLite store (service.storage.interface), for any
 number of `reelsense serve` replicas over one database. Chosen by `REELSENSE_DATABASE_URL=postgresql://...`.
 
-One `PostgresStore` per process serves every thread (a psycopg 3 connection pool inside), unlike the SQLite
-store's one connection per thread.
+A PostgresStore is thread-safe (a psycopg 3 connection pool inside); the server still opens one per thread,
+as it does SQLite connections, each with a small pool (REELSENSE_DATABASE_POOL_SIZE).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class PostgresStore(PgVideoTable, PgEventTable, PgUserTable, PgUserStateTable, P
     """One embedding space's videos, events, users and serving state in one PostgreSQL database."""
 
     def __init__(self, url: str, cache_path: str | Path | None = None,
-                 counters_half_life_days: float = DEFAULT_HALF_LIFE_DAYS, pool_size: int = 8,
+                 counters_half_life_days: float = DEFAULT_HALF_LIFE_DAYS, pool_size: int = 4,
                  timeout_s: float = 30.0):
         super().__init__(url, cache_path=cache_path, max_size=pool_size, timeout_s=timeout_s)
         self.half_life_days = counters_half_life_days

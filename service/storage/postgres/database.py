@@ -28,7 +28,7 @@ class PgDatabase:
     """The pool shared by the entity tables mixed into `PostgresStore`. Thread-safe: one object serves every
     thread of a process (the pool hands each statement its own connection)."""
 
-    def __init__(self, url: str, cache_path: str | Path | None = None, min_size: int = 1, max_size: int = 8,
+    def __init__(self, url: str, cache_path: str | Path | None = None, min_size: int = 1, max_size: int = 4,
                  timeout_s: float = 30.0):
         self.url = url
         info = psycopg.conninfo.conninfo_to_dict(url)  # for messages: where, never the password
@@ -47,9 +47,10 @@ class PgDatabase:
 
     # -- migrations --------------------------------------------------------------------------------
     def _migrate(self, conn: psycopg.Connection) -> None:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
         self.migrated_from = self._version(conn)
+        if self.migrated_from < len(MIGRATIONS):  # a database with no store yet: pgvector first
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         for version, script in enumerate(MIGRATIONS, start=1):
             if self.migrated_from >= version:
                 continue

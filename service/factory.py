@@ -201,8 +201,8 @@ class Components:
         if s.database_url:
             from service.storage.postgres import PostgresStore
 
-            # what a replica caches and may rebuild (the in-process vector index) goes next to this name
-            return PostgresStore(s.database_url, cache_path=s.data_dir / "postgres.db",
+            # what a replica caches and may rebuild (the in-process vector index) goes under data_dir
+            return PostgresStore(s.database_url, cache_dir=s.data_dir,
                                  counters_half_life_days=s.popularity_half_life_days, pool_size=s.database_pool_size)
         from service.storage import Store
 

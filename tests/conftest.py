@@ -137,7 +137,7 @@ def open_store(store_kind, tmp_path, request):
         else:
             from service.storage.postgres import PostgresStore
 
-            store = PostgresStore(url, cache_path=tmp_path / "store.db", **options)
+            store = PostgresStore(url, cache_dir=tmp_path, **options)
         opened.append(store)
         return store
 

@@ -137,7 +137,7 @@ def fresh_store(kind: str, folder: Path, server: PostgresServer | None = None, *
 
     url = server.create_database()
     try:
-        with PostgresStore(url, cache_path=folder / "s.db", **options) as store:
+        with PostgresStore(url, cache_dir=folder, **options) as store:
             yield store
     finally:
         server.drop_database(url)

@@ -20,10 +20,10 @@ from service.storage.postgres.videos import PgVideoTable
 class PostgresStore(PgVideoTable, PgEventTable, PgUserTable, PgUserStateTable, PgFittedTable, PgSoundTable):
     """One embedding space's videos, events, users and serving state in one PostgreSQL database."""
 
-    def __init__(self, url: str, cache_path: str | Path | None = None,
+    def __init__(self, url: str, cache_dir: str | Path | None = None,
                  counters_half_life_days: float = DEFAULT_HALF_LIFE_DAYS, pool_size: int = 4,
                  timeout_s: float = 30.0):
-        super().__init__(url, cache_path=cache_path, max_size=pool_size, timeout_s=timeout_s)
+        super().__init__(url, cache_dir=cache_dir, max_size=pool_size, timeout_s=timeout_s)
         self.half_life_days = counters_half_life_days
 
 

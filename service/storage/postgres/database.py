@@ -28,17 +28,19 @@ class PgDatabase:
     """The pool shared by the entity tables mixed into `PostgresStore`. Thread-safe: one object serves every
     thread of a process (the pool hands each statement its own connection)."""
 
-    def __init__(self, url: str, cache_path: str | Path | None = None, min_size: int = 1, max_size: int = 4,
+    def __init__(self, url: str, cache_dir: str | Path | None = None, min_size: int = 1, max_size: int = 4,
                  timeout_s: float = 30.0):
         self.url = url
         info = psycopg.conninfo.conninfo_to_dict(url)  # for messages: where, never the password
         self.where = f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
-        # where this process may keep what it can rebuild (the in-process index) for this database
-        self.path = Path(cache_path) if cache_path else Path("data") / "postgres.db"
         self.pool = ConnectionPool(url, min_size=min_size, max_size=max_size, timeout=timeout_s, open=False,
                                    configure=self._configure, kwargs={"autocommit": True})
         with psycopg.connect(url, autocommit=True) as conn:
             self._migrate(conn)
+            store_id = conn.execute("SELECT value FROM meta WHERE key='store_id'").fetchone()[0]
+        # Where this process may keep what it can lose and rebuild (the in-process vector index, next to this
+        # name): named by the database's own id, so a save is never read against another database.
+        self.path = Path(cache_dir or "data") / f"postgres-{store_id}.db"
         self.pool.open(wait=True, timeout=timeout_s)
 
     @staticmethod

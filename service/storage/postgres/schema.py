@@ -13,6 +13,7 @@ from __future__ import annotations
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+    INSERT INTO meta(key, value) VALUES ('store_id', gen_random_uuid()::text);
     CREATE TABLE videos (
         id text PRIMARY KEY,
         path text NOT NULL,

@@ -20,6 +20,8 @@ from service.storage.postgres.videos import PgVideoTable
 class PostgresStore(PgVideoTable, PgEventTable, PgUserTable, PgUserStateTable, PgFittedTable, PgSoundTable):
     """One embedding space's videos, events, users and serving state in one PostgreSQL database."""
 
+    thread_safe = True  # every statement borrows a pooled connection: one object serves all threads
+
     def __init__(self, url: str, cache_dir: str | Path | None = None,
                  counters_half_life_days: float = DEFAULT_HALF_LIFE_DAYS, pool_size: int = 4,
                  timeout_s: float = 30.0):

@@ -23,13 +23,18 @@ def _settings(args: argparse.Namespace):
     from service.config import Settings
     from service.errors import ConfigError
 
-    overrides = {"db_path": Path(args.db)} if getattr(args, "db", None) else {}
+    db = getattr(args, "db", None)
+    overrides = {"database_url": db} if _is_url(db) else {"db_path": Path(db)} if db else {}
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "REELSENSE_" + "_".join(str(p) for p in first["loc"]).upper()
         raise ConfigError("invalid_setting", f"{name}: {first['msg']}") from None
+
+
+def _is_url(where: str | None) -> bool:
+    return bool(where) and where.startswith(("postgresql://", "postgres://"))
 
 
 def _components(args: argparse.Namespace):
@@ -316,11 +321,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- moving a store --------------------------------------------------------------------------------
+def cmd_store_copy(args: argparse.Namespace) -> int:
+    """Copy a whole store (SQLite file or PostgreSQL URL) into an empty one of either kind."""
+    from tqdm import tqdm
+
+    from service.storage.transfer import copy_store, open_any
+
+    with open_any(args.source) as src, open_any(args.dest) as dst, \
+            tqdm(desc="copying", unit="row", file=sys.stderr, disable=args.quiet) as bar:
+        counts = copy_store(src, dst, progress=lambda _table, n: bar.update(n))
+    _say(f"copied {counts['videos']} videos, {counts['events']} events and {counts['users']} users "
+         f"({sum(counts.values())} rows) into {args.dest}")
+    return 0
+
+
 COMMANDS = {
     "embed": cmd_embed, "import": cmd_import, "tag": cmd_tag, "reindex": cmd_reindex, "duplicates": cmd_duplicates,
     "recommend": cmd_recommend, "search": cmd_search, "events": cmd_events,
     "fusion fit": cmd_fusion_fit, "fit": cmd_fit, "evaluate": cmd_evaluate, "topics fit": cmd_topics_fit,
-    "topics show": cmd_topics_show, "serve": cmd_serve,
+    "topics show": cmd_topics_show, "serve": cmd_serve, "store copy": cmd_store_copy,
 }
 
 

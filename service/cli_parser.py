@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-DB_HELP = "SQLite store path (default: REELSENSE_DB_PATH or data/reelsense.db)"
+DB_HELP = ("SQLite store path, or a postgresql:// URL (default: REELSENSE_DATABASE_URL, else REELSENSE_DB_PATH or "
+           "data/reelsense.db)")
 
 
 def build_parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
@@ -12,7 +13,7 @@ def build_parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelsense", description="Multimodal short-video understanding")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_media_commands, _recommendation_commands, _topic_commands, _serve_command):
+    for add in (_media_commands, _recommendation_commands, _topic_commands, _serve_command, _store_commands):
         add(sub, commands)
     return parser
 
@@ -153,3 +154,14 @@ def _serve_command(sub, commands: dict[str, Callable]) -> None:
     serve.add_argument("--workers", type=int, help="analysis worker processes (default: REELSENSE_WORKERS)")
     serve.add_argument("--index", metavar="FOLDER", help="embed the videos under FOLDER in the background at startup")
     serve.set_defaults(func=commands["serve"])
+
+
+def _store_commands(sub, commands: dict[str, Callable]) -> None:
+    store = sub.add_parser("store", help="manage stores")
+    store_sub = store.add_subparsers(dest="store_command", required=True)
+    copy = store_sub.add_parser("copy", help="copy a whole store (vectors, events, users and all) into an empty one; "
+                                             "either may be a SQLite file or a postgresql:// URL")
+    copy.add_argument("--from", dest="source", required=True, help="the store to read (path or postgresql:// URL)")
+    copy.add_argument("--to", dest="dest", required=True, help="the empty store to write (path or URL)")
+    copy.add_argument("--quiet", action="store_true", help="no progress bar")
+    copy.set_defaults(func=commands["store copy"])

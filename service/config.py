@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # Where the SQLite store and fitted models live.
     data_dir: Path = Path("data")
     db_path: Path | None = None  # default: data_dir / "reelsense.db"
+    # postgresql://user@host:port/db: the store is that PostgreSQL database (pgvector), shared by any number of
+    # `reelsense serve` replicas, instead of the SQLite file above; unset: SQLite
+    database_url: str | None = None
+    database_pool_size: PositiveInt = 4  # connections per store object (the server opens one per thread)
 
     # Media limits and sampling.
     max_upload_mb: Positive = 500.0

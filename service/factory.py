@@ -195,10 +195,18 @@ class Components:
         return Analyzer(s, text=self.text, visual=self.visual, audio=self.audio, media=self.media_stage, batch=batch)
 
     def store(self) -> Store:
-        """A new connection to the configured store (one per thread; the caller closes it)."""
+        """A new connection to the configured store (one per thread; the caller closes it): the PostgreSQL
+        database of REELSENSE_DATABASE_URL when set (a small pool per store), else the SQLite file."""
+        s = self.settings
+        if s.database_url:
+            from service.storage.postgres import PostgresStore
+
+            # what a replica caches and may rebuild (the in-process vector index) goes under data_dir
+            return PostgresStore(s.database_url, cache_dir=s.data_dir,
+                                 counters_half_life_days=s.popularity_half_life_days, pool_size=s.database_pool_size)
         from service.storage import Store
 
-        return Store(self.settings.database, counters_half_life_days=self.settings.popularity_half_life_days)
+        return Store(s.database, counters_half_life_days=s.popularity_half_life_days)
 
     def recommender(self, store: Store | None = None, with_models: bool = True) -> Recommender:
         """A recommender over `store` (default: a new connection); with the text encoder and CLIP's text tower

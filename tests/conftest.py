@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -91,3 +92,57 @@ def sound_records(settings_factory, sound_clips) -> list:
 
     analyzer = Components(settings_factory(ocr_enabled=False)).analyzer
     return [analyzer.analyze(sound_clips[name]) for name in STORE_ORDER]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL 18 with pgvector for the session (tests/helpers/postgres.py); skipped, with the reason,
+    only where no server can start."""
+    from tests.helpers.postgres import PostgresServer, ServerUnavailable
+
+    server = PostgresServer()
+    try:
+        server.start()
+    except (ServerUnavailable, OSError, subprocess.TimeoutExpired) as e:
+        server.stop()
+        pytest.skip(f"no PostgreSQL server can start here: {e}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server) -> str:
+    """The URL of a fresh, empty database (with pgvector) on the session's server, dropped after the test."""
+    url = postgres_server.create_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_kind(request) -> str:
+    """Each store backend in turn: tests that take `open_store` run once on SQLite and once on PostgreSQL."""
+    return request.param
+
+
+@pytest.fixture()
+def open_store(store_kind, tmp_path, request):
+    """Opens (another connection to) one empty store of `store_kind`; every store opened is closed after the
+    test. `open_store(counters_half_life_days=...)` passes the store's settings."""
+    from service.storage import Store
+
+    opened = []
+    url = request.getfixturevalue("postgres_url") if store_kind == "postgres" else None
+
+    def open_(**options):
+        if url is None:
+            store = Store(tmp_path / "store.db", **options)
+        else:
+            from service.storage.postgres import PostgresStore
+
+            store = PostgresStore(url, cache_dir=tmp_path, **options)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()

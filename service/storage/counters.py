@@ -18,7 +18,8 @@ ENGAGEMENTS = ("like", "share", "comment", "follow", "complete_view")
 COMPLETE_VIEW = 0.5  # a view with at least this completion is a complete view
 DECAYED = ("impressions_decayed", "views_decayed", "engaged_decayed")
 DEFAULT_HALF_LIFE_DAYS = 7.0
-_COLUMNS = ", ".join(f'"{c}"' for c in (*COUNTED, "watch_seconds", *DECAYED, "decay_ts"))
+COUNTER_NAMES = (*COUNTED, "watch_seconds", *DECAYED, "decay_ts")  # a counters row's values, in column order
+_COLUMNS = ", ".join(f'"{c}"' for c in COUNTER_NAMES)
 SQL_IN_CHUNK = 500  # ids per `IN (...)` list, under SQLite's variable limit
 
 
@@ -63,28 +64,36 @@ def _fold(rows: Iterable[tuple], half_life_s: float) -> dict[str, dict[str, floa
 
 def apply_counters(conn: sqlite3.Connection, rows: list[tuple], half_life_days: float, sign: int = 1) -> None:
     """Add (sign=1) or subtract (sign=-1, erasure) the events' counts, inside the caller's transaction."""
+    touched = sorted({r[1] for r in rows})
+    if not touched:
+        return
+    updates = counter_updates(read_counters(conn, touched), rows, half_life_days, sign)
+    conn.executemany(f"INSERT OR REPLACE INTO video_counters(video_id, {_COLUMNS}) "
+                     f"VALUES (?{',?' * len(COUNTER_NAMES)})", updates)
+
+
+def counter_updates(current: dict[str, dict[str, float]], rows: list[tuple], half_life_days: float,
+                    sign: int = 1) -> list[tuple]:
+    """(video id, *COUNTER_NAMES values) rows: the `current` counters with the events' counts added (or
+    subtracted), sorted by video id; shared by both backends, which only read and write the rows."""
     half_life_s = half_life_days * 86400.0
     folded = _fold(rows, half_life_s)
-    if not folded:
-        return
-    current = read_counters(conn, list(folded))
-    names = (*COUNTED, "watch_seconds", *DECAYED, "decay_ts")
     updates = []
-    for vid, delta in folded.items():
-        old = current.get(vid, dict.fromkeys(names, 0.0))
+    for vid in sorted(folded):
+        delta = folded[vid]
+        old = current.get(vid, dict.fromkeys(COUNTER_NAMES, 0.0))
         ref = max(old["decay_ts"], delta["decay_ts"]) if vid in current else delta["decay_ts"]
         new = {k: old[k] + sign * delta.get(k, 0.0) for k in (*COUNTED, "watch_seconds")}
         for k in DECAYED:
             new[k] = (old[k] * decay(ref - old["decay_ts"], half_life_s)
                       + sign * delta.get(k, 0.0) * decay(ref - delta["decay_ts"], half_life_s))
         new["decay_ts"] = ref
-        updates.append((vid, *(new[k] for k in names)))
-    conn.executemany(f"INSERT OR REPLACE INTO video_counters(video_id, {_COLUMNS}) "
-                     f"VALUES (?{',?' * len(names)})", updates)
+        updates.append((vid, *(new[k] for k in COUNTER_NAMES)))
+    return updates
 
 
 def read_counters(conn: sqlite3.Connection, video_ids: list[str] | None = None) -> dict[str, dict[str, float]]:
-    names = (*COUNTED, "watch_seconds", *DECAYED, "decay_ts")
+    names = COUNTER_NAMES
     sql = f"SELECT video_id, {_COLUMNS} FROM video_counters"
     if video_ids is None:
         rows = conn.execute(sql).fetchall()

@@ -1,4 +1,5 @@
-"""One store connection per thread: SQLite reads then run in parallel (WAL), each on its own connection."""
+"""One store connection per thread: SQLite reads then run in parallel (WAL), each on its own connection. A store
+that is safe to share between threads (the PostgreSQL store: a connection pool inside) is shared instead."""
 from __future__ import annotations
 
 import logging
@@ -25,6 +26,8 @@ class ThreadStores:
         self._lock = threading.Lock()
 
     def current(self) -> Store:
+        if getattr(self.first, "thread_safe", False):  # a pooled store (PostgreSQL) serves every thread itself
+            return self.first
         store = getattr(self._local, "store", None)
         if store is None:
             store = self._local.store = self._open()

@@ -13,7 +13,6 @@ import pytest
 from service.config import Settings
 from service.recommend import Recommender
 from service.recommend.follow import ChangeFollower
-from service.storage import Store
 from tests.service.storage.test_changes import record
 
 
@@ -22,17 +21,15 @@ def feed_ids(rec: Recommender, user: str = "someone") -> set[str]:
 
 
 @pytest.fixture()
-def served(tmp_path):
-    """(recommender, follower, other writer) over one store holding v0..v5."""
-    db = tmp_path / "s.db"
-    with Store(db) as other:
-        other.add_many([record(f"v{i}", i) for i in range(6)])
-        rec = Recommender(Store(db), Settings(data_dir=tmp_path))
-        follower = ChangeFollower(rec, Store(db))
-        yield rec, follower, other
-        follower.stop()
-        rec.close()
-        rec.store.close()
+def served(tmp_path, open_store):
+    """(recommender, follower, other writer) over one store holding v0..v5, on each backend."""
+    other = open_store()
+    other.add_many([record(f"v{i}", i) for i in range(6)])
+    rec = Recommender(open_store(), Settings(data_dir=tmp_path))
+    follower = ChangeFollower(rec, open_store())
+    yield rec, follower, other
+    follower.stop()
+    rec.close()
 
 
 def test_videos_another_writer_stores_appear_after_a_poll(served):
@@ -103,19 +100,16 @@ def test_a_log_pruned_past_the_reader_reconciles_with_the_store(served):
     assert "v4" not in rec.catalogue().row
 
 
-def test_a_server_started_on_an_empty_store_serves_the_first_videos_others_store(tmp_path):
-    db = tmp_path / "empty.db"
-    rec = Recommender(Store(db), Settings(data_dir=tmp_path))
-    follower = ChangeFollower(rec, Store(db))
+def test_a_server_started_on_an_empty_store_serves_the_first_videos_others_store(tmp_path, open_store):
+    rec = Recommender(open_store(), Settings(data_dir=tmp_path))
+    follower = ChangeFollower(rec, open_store())
     try:
         assert rec.recommend("someone") == []
-        with Store(db) as other:
-            other.add_many([record("first", 1), record("second", 2)])
+        open_store().add_many([record("first", 1), record("second", 2)])
         follower.poll()
         assert feed_ids(rec) == {"first", "second"}
     finally:
         follower.stop()
-        rec.store.close()
 
 
 def test_feeds_answered_while_others_delete_and_restore_videos_name_only_stored_ones(served):

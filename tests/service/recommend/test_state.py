@@ -19,6 +19,7 @@ from service.recommend import EVENT_TYPES, Event, Recommender
 from service.recommend.state import UserState
 from service.recommend.updates import rebuild
 from service.storage import Store
+from tests.helpers.postgres import fresh_store
 from tests.helpers.records import synthetic_record
 
 VIDEOS, USERS, DAY = 6, 3, 86400.0
@@ -63,12 +64,15 @@ def _assert_same_state(a: UserState, b: UserState) -> None:
     assert (a.engaged, a.counts) == (b.engaged, b.counts)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(batches=stream, erase=st.one_of(st.none(), st.integers(0, USERS - 1)))
-def test_counters_and_user_states_equal_a_rebuild_from_events(batches, erase):
+def test_counters_and_user_states_equal_a_rebuild_from_events(batches, erase, store_kind, request):
+    """On each backend (a new PostgreSQL database per example)."""
+    server = request.getfixturevalue("postgres_server") if store_kind == "postgres" else None
     with tempfile.TemporaryDirectory() as tmp:
         config = Settings(data_dir=Path(tmp), profile_half_life_days=3.0)
-        with Store(Path(tmp) / "s.db", counters_half_life_days=2.0) as store:
+        with fresh_store(store_kind, Path(tmp), server, counters_half_life_days=2.0) as store:
             _catalogue(store)
             rec = Recommender(store, config)
             for i, batch in enumerate(batches):
@@ -101,39 +105,39 @@ def test_counters_and_user_states_equal_a_rebuild_from_events(batches, erase):
                 assert rec.profile(user) == profiles[user]
 
 
-def test_refresh_leaves_no_user_state_behind(tmp_path):
-    with Store(tmp_path / "s.db") as store:
-        _catalogue(store)
-        rec = Recommender(store, Settings(data_dir=tmp_path))
-        rec.record_events([Event("gone", "v1", "like", 10.0), Event("gone", "v2", "not_interested", 11.0)])
-        rec.set_interests("gone", tags=["food"])
-        assert store.user_state("gone") is not None
-        rec.refresh("gone")
-        assert store.user_state("gone") is None
-        assert store.video_signals("gone") == {}
-        assert store.events("gone") == [] and store.interests("gone") is None
-        assert store.counters(["v1"])["v1"]["like"] == 0
-        assert rec.profile("gone")["cold_start"] is True
+def test_refresh_leaves_no_user_state_behind(tmp_path, open_store):
+    store = open_store()
+    _catalogue(store)
+    rec = Recommender(store, Settings(data_dir=tmp_path))
+    rec.record_events([Event("gone", "v1", "like", 10.0), Event("gone", "v2", "not_interested", 11.0)])
+    rec.set_interests("gone", tags=["food"])
+    assert store.user_state("gone") is not None
+    rec.refresh("gone")
+    assert store.user_state("gone") is None
+    assert store.video_signals("gone") == {}
+    assert store.events("gone") == [] and store.interests("gone") is None
+    assert store.counters(["v1"])["v1"]["like"] == 0
+    assert rec.profile("gone")["cold_start"] is True
 
 
-def test_a_deleted_video_leaves_the_profiles_that_held_it(tmp_path):
-    with Store(tmp_path / "s.db") as store:
-        _catalogue(store)
-        rec = Recommender(store, Settings(data_dir=tmp_path))
-        rec.record_events([Event("u", "v1", "like", 10.0), Event("u", "v2", "like", 11.0)])
-        assert rec.profile("u")["engaged_videos"] == 2
-        store.delete("v2")
-        rec.video_deleted("v2")
-        assert rec.profile("u")["engaged_videos"] == 1  # rebuilt from the remaining events on this read
-        assert "v2" not in [item["video_id"] for item in rec.recommend("u", k=6)]
+def test_a_deleted_video_leaves_the_profiles_that_held_it(tmp_path, open_store):
+    store = open_store()
+    _catalogue(store)
+    rec = Recommender(store, Settings(data_dir=tmp_path))
+    rec.record_events([Event("u", "v1", "like", 10.0), Event("u", "v2", "like", 11.0)])
+    assert rec.profile("u")["engaged_videos"] == 2
+    store.delete("v2")
+    rec.video_deleted("v2")
+    assert rec.profile("u")["engaged_videos"] == 1  # rebuilt from the remaining events on this read
+    assert "v2" not in [item["video_id"] for item in rec.recommend("u", k=6)]
 
 
-def test_a_state_built_under_other_settings_is_rebuilt(tmp_path):
-    with Store(tmp_path / "s.db") as store:
-        _catalogue(store)
-        rec = Recommender(store, Settings(data_dir=tmp_path))
-        rec.record_events([Event("u", "v1", "share", 10.0)])
-        assert rec.profile("u")["engaged_videos"] == 1
-        rec.settings = Settings(data_dir=tmp_path, signal_share=-1.0)  # a share now counts against
-        profile = rec.profile("u")
-        assert profile["engaged_videos"] == 0 and profile["cold_start"] is True
+def test_a_state_built_under_other_settings_is_rebuilt(tmp_path, open_store):
+    store = open_store()
+    _catalogue(store)
+    rec = Recommender(store, Settings(data_dir=tmp_path))
+    rec.record_events([Event("u", "v1", "share", 10.0)])
+    assert rec.profile("u")["engaged_videos"] == 1
+    rec.settings = Settings(data_dir=tmp_path, signal_share=-1.0)  # a share now counts against
+    profile = rec.profile("u")
+    assert profile["engaged_videos"] == 0 and profile["cold_start"] is True

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 
 from extractors.base import Tag
-from service.evaluation.simulation import synthetic_record
 from service.summary import MAX_ONSCREEN_CHARS, summary_lines
 from tests.helpers import REPO
+from tests.helpers.records import synthetic_record
 
 HASHTAGS = ["#easyrecipes", "#food", "#pasta", "#recipe", "#weeknight"]
 

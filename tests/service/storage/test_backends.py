@@ -9,9 +9,9 @@ import pytest
 
 from extractors.base import Tag
 from service.errors import SpaceMismatchError
-from service.evaluation.simulation import synthetic_record
 from service.records import FrameThumbnail, Moment
 from service.storage.rows import CatalogueRow, StateRow, VideoSignalRow
+from tests.helpers.records import synthetic_record
 
 
 def record(vid: str, seed: int = 0, space: str = "synthetic", created_at: float = 1000.0, tags=()):

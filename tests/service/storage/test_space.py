@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from service.errors import SpaceMismatchError
-from service.evaluation.simulation import synthetic_record
 from service.storage import Store
+from tests.helpers.records import synthetic_record
 
 ROUNDS = 8
 BATCH = 30  # records per writer: a write transaction long enough for the other writer to check meanwhile

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from extractors.media import MediaLimits, SamplingOptions
 from extractors.visual import SafetyOptions, VisualOptions
+from service import options
 from service.options import ApiOptions, ColdStartOptions, ExposureOptions, RankingOptions, RayOptions, WorkerOptions
 
 Positive = Annotated[float, Field(gt=0)]
@@ -42,24 +43,6 @@ class EventSignals:
     follow: float
     skip: float
     not_interested: float
-
-
-@dataclass(frozen=True)
-class ThumbnailOptions:
-    """Frame thumbnails stored at analysis time: longest side in pixels (0: none) and JPEG quality (1-100)."""
-
-    max_side: int = 160
-    quality: int = 70
-
-
-@dataclass(frozen=True)
-class IndexOptions:
-    """Vector index: exact search up to `exact_max` videos, HNSW above with these parameters."""
-
-    exact_max: int
-    m: int
-    ef_construction: int
-    ef_search: int
 
 
 class Settings(BaseSettings):
@@ -340,8 +323,8 @@ class Settings(BaseSettings):
         )
 
     @property
-    def thumbnails(self) -> ThumbnailOptions:
-        return ThumbnailOptions(self.thumbnail_max_side, self.thumbnail_quality)
+    def thumbnails(self) -> options.ThumbnailOptions:
+        return options.ThumbnailOptions(self.thumbnail_max_side, self.thumbnail_quality)
 
     @property
     def visual(self) -> VisualOptions:
@@ -367,8 +350,8 @@ class Settings(BaseSettings):
         return ExposureOptions(tuple(self.exposure_stages), tuple(self.exposure_thresholds))
 
     @property
-    def index(self) -> IndexOptions:
-        return IndexOptions(self.index_exact_max, self.hnsw_m, self.hnsw_ef_construction, self.hnsw_ef_search)
+    def index(self) -> options.IndexOptions:
+        return options.IndexOptions(self.index_exact_max, self.hnsw_m, self.hnsw_ef_construction, self.hnsw_ef_search)
 
     @property
     def ranking(self) -> RankingOptions:

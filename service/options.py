@@ -102,3 +102,21 @@ class ApiOptions:
     trusted_proxies: tuple[str, ...]
     change_poll_s: float
     kept_media: Path | None = None  # REELSENSE_KEEP_MEDIA: uploads kept by content hash here (pipeline/kept.py)
+
+
+@dataclass(frozen=True)
+class ThumbnailOptions:
+    """Frame thumbnails stored at analysis time: longest side in pixels (0: none) and JPEG quality (1-100)."""
+
+    max_side: int = 160
+    quality: int = 70
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """Vector index: exact search up to `exact_max` videos, HNSW above with these parameters."""
+
+    exact_max: int
+    m: int
+    ef_construction: int
+    ef_search: int

@@ -19,7 +19,7 @@ from extractors.visual.framehash import FramePrint, frame_print
 from extractors.visual.frames import FrameAnalyzer
 from extractors.visual.ocr import OnScreenText
 from extractors.visual.safety import SafetyReport
-from service.config import ThumbnailOptions
+from service.options import ThumbnailOptions
 from service.pipeline.thumbnails import make_thumbnails
 from service.records import FrameThumbnail
 

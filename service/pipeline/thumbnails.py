@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from service.config import ThumbnailOptions
+from service.options import ThumbnailOptions
 from service.records import FrameThumbnail
 
 

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from service.config import ThumbnailOptions
+from service.options import ThumbnailOptions
 from service.pipeline.thumbnails import encode_thumbnail, make_thumbnails
 from tests.helpers import SAMPLE_MEDIA, sidecar
 

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from service.storage.postgres.database import PgDatabase
+from service.storage.trending import TrendingSound, rank_sounds, trending_item
 
 
 class PgSoundTable(PgDatabase):
@@ -36,29 +37,14 @@ class PgSoundTable(PgDatabase):
             "AND p.sound_id IS NOT NULL GROUP BY p.sound_id, e.type", (since, first_hour * 3600.0))
         rows += self._all("SELECT sound_id, type, SUM(n), SUM(completion) FROM sound_activity WHERE hour >= %s "
                           "GROUP BY sound_id, type", (first_hour,))
-        events: dict[str, dict[str, int]] = {}
-        engagement: dict[str, float] = {}
-        for sound_id, kind, n, completion in rows:
-            counts = events.setdefault(sound_id, {})
-            counts[kind] = counts.get(kind, 0) + int(n)
-            gained = weights.get(kind, 0.0) * float(n)
-            if kind == "view":
-                gained += weights.get("view_completion", 0.0) * float(completion or 0.0)
-            engagement[sound_id] = engagement.get(sound_id, 0.0) + max(gained, 0.0)
-        scored = sorted(((uses.get(s, 0) + engagement.get(s, 0.0), s) for s in set(uses) | set(engagement)),
-                        key=lambda item: (-item[0], item[1]))[:limit]
-        return [self._trending_item(rank, sound_id, score, uses.get(sound_id, 0), engagement.get(sound_id, 0.0),
-                                    events.get(sound_id, {}))
-                for rank, (score, sound_id) in enumerate(scored, start=1)]
+        return [self._trending_item(sound) for sound in rank_sounds(uses, rows, weights, limit)]
 
-    def _trending_item(self, rank: int, sound_id: str, score: float, uses: int, engagement: float,
-                       events: dict[str, int]) -> dict[str, Any]:
+    def _trending_item(self, sound: TrendingSound) -> dict[str, Any]:
+        sound_id = sound.sound_id
         total, first = self._one("SELECT count(*), MIN(created_at) FROM media_prints WHERE sound_id=%s", (sound_id,))
         origin = self._one("SELECT video_id FROM media_prints WHERE sound_id=%s ORDER BY created_at, video_id "
                            "LIMIT 1", (sound_id,))
-        return {"sound_id": sound_id, "rank": rank, "score": round(score, 4), "uses_in_window": int(uses),
-                "engagement": round(engagement, 4), "events": events, "videos": int(total),
-                "first_video_id": origin[0] if origin else None, "first_seen_at": first}
+        return trending_item(sound, total, origin[0] if origin else None, first)
 
     def duplicate_groups(self) -> list[dict[str, Any]]:
         groups: dict[str, list[tuple]] = {}

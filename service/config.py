@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,27 +21,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from extractors.media import MediaLimits, SamplingOptions
 from extractors.visual import SafetyOptions, VisualOptions
 from service import options
-from service.options import ApiOptions, ColdStartOptions, ExposureOptions, RankingOptions, RayOptions, WorkerOptions
+from service.options import (
+    ApiOptions,
+    ColdStartOptions,
+    EventSignals,
+    ExposureOptions,
+    RankingOptions,
+    RayOptions,
+    WorkerOptions,
+)
 
 Positive = Annotated[float, Field(gt=0)]
 PositiveInt = Annotated[int, Field(gt=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
-
-
-@dataclass(frozen=True)
-class EventSignals:
-    """How much one event says about interest (negative = disinterest); a view counts
-    view_base + view_completion * completion."""
-
-    impression: float
-    view_base: float
-    view_completion: float
-    like: float
-    share: float
-    comment: float
-    follow: float
-    skip: float
-    not_interested: float
 
 
 class Settings(BaseSettings):
@@ -55,6 +46,9 @@ class Settings(BaseSettings):
     # `reelsense serve` replicas, instead of the SQLite file above; unset: SQLite
     database_url: str | None = None
     database_pool_size: PositiveInt = 4  # connections per store object (the server opens one per thread)
+    # how long a write waits for another writer's lock (SQLite's busy timeout, PostgreSQL's pool wait) before the
+    # request is answered 503 `store_busy` (retry after a second) rather than queueing without bound
+    database_busy_timeout_s: Positive = 30.0
 
     # Media limits and sampling.
     max_upload_mb: Positive = 500.0

@@ -109,6 +109,18 @@ class CommandError(ReelsenseError):
     http_status_default = 422
 
 
+class StoreBusyError(ReelsenseError):
+    """The store stayed locked by other writers for the whole busy timeout (REELSENSE_DATABASE_BUSY_TIMEOUT_S): a
+    passing state, so 503 `store_busy` with Retry-After, never a 500; nothing of the request was written."""
+
+    http_status_default = 503
+    exit_code = EXIT_RETRY
+
+    def __init__(self, code: str = "store_busy",
+                 message: str = "the store is busy with other writes: retry in a second"):
+        super().__init__(code, message, retry_after_s=1)
+
+
 class InternalError(ReelsenseError):
     """A failure of the server itself (a bug, an unexpected condition), never caused by what the client sent."""
 

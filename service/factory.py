@@ -203,10 +203,12 @@ class Components:
 
             # what a replica caches and may rebuild (the in-process vector index) goes under data_dir
             return PostgresStore(s.database_url, cache_dir=s.data_dir,
-                                 counters_half_life_days=s.popularity_half_life_days, pool_size=s.database_pool_size)
+                                 counters_half_life_days=s.popularity_half_life_days, pool_size=s.database_pool_size,
+                                 timeout_s=s.database_busy_timeout_s)
         from service.storage import Store
 
-        return Store(s.database, counters_half_life_days=s.popularity_half_life_days)
+        return Store(s.database, timeout_s=s.database_busy_timeout_s,
+                     counters_half_life_days=s.popularity_half_life_days)
 
     def recommender(self, store: Store | None = None, with_models: bool = True) -> Recommender:
         """A recommender over `store` (default: a new connection); with the text encoder and CLIP's text tower

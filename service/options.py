@@ -120,3 +120,19 @@ class IndexOptions:
     m: int
     ef_construction: int
     ef_search: int
+
+
+@dataclass(frozen=True)
+class EventSignals:
+    """How much one event says about interest (negative = disinterest); a view counts
+    view_base + view_completion * completion."""
+
+    impression: float
+    view_base: float
+    view_completion: float
+    like: float
+    share: float
+    comment: float
+    follow: float
+    skip: float
+    not_interested: float

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from service.config import EventSignals
 from service.errors import EventError
+from service.options import EventSignals
 
 EVENT_TYPES = ("impression", "view", "like", "share", "comment", "follow", "skip", "not_interested")
 MAX_COMPLETION = 1.0  # the share of the video watched; replays are separate view events

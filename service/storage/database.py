@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from service.errors import StoreBusyError
 from service.storage.schema import MIGRATIONS
 
 
@@ -93,7 +94,8 @@ def _statements(script: str) -> list[str]:
 
 
 class Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error, so a failed write leaves nothing behind."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error, so a failed write leaves nothing behind. A write lock
+    not had within the busy timeout is StoreBusyError (503 `store_busy`, retry), not SQLite's OperationalError."""
 
     def __init__(self, conn: sqlite3.Connection, lock: threading.RLock):
         self.conn = conn
@@ -103,8 +105,10 @@ class Transaction:
         self.lock.acquire()
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except BaseException:
+        except BaseException as exc:
             self.lock.release()
+            if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+                raise StoreBusyError() from exc  # other writers held the file for the whole busy timeout
             raise
         return self.conn
 

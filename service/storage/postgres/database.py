@@ -14,8 +14,9 @@ from pathlib import Path
 
 import psycopg
 import psycopg.conninfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from service.errors import StoreBusyError
 from service.storage.postgres import vectors
 from service.storage.postgres.schema import MIGRATIONS
 
@@ -85,9 +86,17 @@ class PgDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
-        """One pooled connection in a transaction: committed on success, rolled back on any error."""
-        with self.pool.connection() as conn, conn.transaction():
-            yield conn
+        """One pooled connection in a transaction: committed on success, rolled back on any error. No free
+        connection within the pool timeout is StoreBusyError (503 `store_busy`, retry)."""
+        try:
+            conn = self.pool.getconn()
+        except PoolTimeout as exc:
+            raise StoreBusyError() from exc
+        try:
+            with conn.transaction():
+                yield conn
+        finally:
+            self.pool.putconn(conn)
 
     def retrying(self, write, *args):
         """Run `write(conn, *args)` in a transaction, again when PostgreSQL broke a deadlock by aborting it."""
@@ -97,7 +106,7 @@ class PgDatabase:
                     return write(conn, *args)
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                 if attempt == DEADLOCK_RETRIES - 1:
-                    raise
+                    raise StoreBusyError() from None
                 log.info("write transaction aborted by a deadlock; retrying (%d)", attempt + 1)
         return None
 

@@ -97,11 +97,14 @@ class Components:
     def _clip_spec(self) -> ClipSpec:
         from extractors.visual import ClipSpec
         from extractors.visual.clip import resolve_precision
+        from extractors.visual.runtime import resolve_runtime
 
         s = self.settings
         device = s.torch_device
-        return ClipSpec(s.clip_model, s.clip_pretrained, s.clip_allow_download, device,
-                        resolve_precision(s.clip_precision, device))
+        runtime = resolve_runtime(s.clip_runtime, device)
+        # ONNX Runtime runs its own fp32/int8 graph: torch keeps fp32 weights for the text tower and the probe
+        precision = "fp32" if runtime != "torch" else resolve_precision(s.clip_precision, device)
+        return ClipSpec(s.clip_model, s.clip_pretrained, s.clip_allow_download, device, precision, runtime)
 
     @cached_property
     def media_stage(self) -> MediaStage:

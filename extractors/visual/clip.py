@@ -29,6 +29,7 @@ class ClipSpec:
     allow_download: bool = False
     device: str = "cpu"  # "cpu", "cuda", "cuda:1", ...
     precision: str = "fp32"  # "fp32", "bf16", "fp16": the weights' dtype (see `resolve_precision`)
+    runtime: str = "torch"  # "torch", or on a CPU "onnx"/"onnx-int8": the image tower on ONNX Runtime (runtime.py)
 
 
 DEFAULT_CLIP = ClipSpec()
@@ -41,6 +42,7 @@ class LoadedClip(NamedTuple):
     inputs: InputSpec | None = None  # batched tensor preprocessing (preprocess.py), when the model allows it
     dtype: Any = None  # torch dtype of the weights
     weights: str = ""  # the checkpoint file loaded (or the pretrained tag open_clip resolved)
+    image_tower: Any = None  # batch -> image vectors when not open_clip's own (runtime.OnnxImageTower)
 
     @property
     def dim(self) -> int:
@@ -144,7 +146,8 @@ def embed_images(clip: LoadedClip, frames: list[np.ndarray], device: str, batch_
     with torch.inference_mode():
         for start in range(0, len(frames), batch_size):
             batch = _inputs(clip, frames[start : start + batch_size], device)
-            vectors = clip.model.encode_image(batch).float()
+            tower = clip.image_tower or clip.model.encode_image
+            vectors = tower(batch).float()
             out.append(F.normalize(vectors, dim=-1).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, clip.dim), np.float32)
 

@@ -82,7 +82,7 @@ class VisualExtractor:
         self.unavailable_reason: str | None = None
         self.clip: LoadedClip | None = None
         try:
-            self.clip = load_clip(spec)
+            self.clip = self._with_runtime(load_clip(spec))
         except ModelUnavailableError as exc:
             if strict:
                 raise
@@ -96,6 +96,17 @@ class VisualExtractor:
         self._zero_shot: dict[str, PrototypeClassifier] | None = None
         self._zero_shot_lock = threading.Lock()
         self._queries = QueryCache()  # CLIP text vectors of recent single queries
+
+    def _with_runtime(self, clip: LoadedClip) -> LoadedClip:
+        """The loaded CLIP with its image tower on the spec's runtime (ONNX Runtime: exported once per machine)."""
+        if self.spec.runtime == "torch":
+            return clip
+        from extractors.visual.runtime import onnx_image_tower
+
+        size = clip.inputs.size if clip.inputs else int(np.atleast_1d(clip.model.visual.image_size)[0])
+        identity = weights_key(self.spec.model, clip.weights, "fp32")
+        return clip._replace(image_tower=onnx_image_tower(clip.model, size, self.spec.runtime, self.cache_dir,
+                                                          identity))
 
     # --- weight-free parts (run in the pipeline's prepare stage) ---
 

@@ -7,15 +7,17 @@ Before a graph is used for the first time its vectors are compared with torch fp
 MIN_COSINE the vectors would not belong to the embedding space, so the runtime refuses (a clear error naming the
 setting) instead of mixing spaces.
 
-Measured on the 2-core AMD EPYC bench box (AVX-512 with bf16/VNNI, no AMX), ViT-B-32, images/s (cosine to fp32):
-torch fp32 7.7, torch bf16 15.9 (0.99995), onnx fp32 6.4, onnx int8 8.1 (0.99978). That is why `auto` stays on
-torch (bf16 where the CPU has native bf16, see clip.resolve_precision); ONNX Runtime is the opt-in for CPUs where
-a measurement of your own says it wins.
+Measured with bench/clip_runtimes.py on the 2-core AMD EPYC dev box (AVX-512 with bf16/VNNI, no AMX; shared with
+other jobs), ViT-B-32, 64 720p frames, batch 32, 3 alternated rounds, images/s (cosine to torch fp32): torch fp32
+12.6, torch bf16 27.3 (0.99994), onnx fp32 16.6, onnx int8 33.1 (0.99979). That is why `auto` is int8 ONNX Runtime
+on a CPU. The first use on a machine exports and quantises (about 10 s for ViT-B-32 here); later loads take 2 s
+more than torch's.
 """
 from __future__ import annotations
 
 import copy
 import hashlib
+import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -52,11 +54,14 @@ class OnnxImageTower:
 
 
 def resolve_runtime(requested: str, device: str) -> str:
-    """"auto" is torch (see the module docstring for the measurement); ONNX Runtime only on a CPU."""
+    """"auto": int8 ONNX Runtime on a CPU (the fastest measured, see the module docstring) when onnxruntime is
+    installed, else torch; on a GPU always torch (ONNX Runtime here is CPU-only)."""
     if requested not in ("auto", *RUNTIMES):
         raise ModelUnavailableError("REELSENSE_CLIP_RUNTIME", f"unknown CLIP runtime {requested!r}")
-    if requested == "auto" or device != "cpu":
+    if device != "cpu":
         return "torch"
+    if requested == "auto":
+        return "onnx-int8" if importlib.util.find_spec("onnxruntime") else "torch"
     return requested
 
 
@@ -71,7 +76,9 @@ def onnx_image_tower(model: Any, image_size: int, runtime: str, cache_dir: Path 
         if not path.exists():
             _export(model, image_size, folder / f"{key[:32]}-onnx.onnx", path, quantise=runtime == "onnx-int8")
     tower = OnnxImageTower(path, threads)
-    cosine = probe_cosine(model, tower, image_size)
+    checked = path.with_suffix(".cosine")  # the probe's result, kept beside the graph: measured once per export
+    cosine = float(checked.read_text()) if checked.exists() else probe_cosine(model, tower, image_size)
+    checked.write_text(f"{cosine:.6f}")
     if cosine < MIN_COSINE:
         raise ModelUnavailableError("REELSENSE_CLIP_RUNTIME", f"{runtime} CLIP vectors agree with torch fp32 only "
                                     f"to a cosine of {cosine:.4f} (< {MIN_COSINE}): use REELSENSE_CLIP_RUNTIME=torch")

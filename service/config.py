@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     # "auto": fp16 on CUDA, bf16 on CPUs with native bf16 (AMX/AVX-512 BF16), else fp32 (same space either way).
     clip_precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     # How CLIP's image tower runs on a CPU (extractors/visual/runtime.py): "onnx"/"onnx-int8": ONNX Runtime on an
-    # export of the checkpoint (cached per machine); "torch": open_clip as loaded; "auto": onnx-int8 on a CPU.
+    # export of the checkpoint (cached per machine); "torch": open_clip as loaded; "auto": torch (batch-independent).
     clip_runtime: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
     # `reelsense embed --engine ray` (pip install reelsense[ray]): the group `ray` (service.options.RayOptions).
     ray_media_actors: Annotated[int, Field(ge=0)] = 0

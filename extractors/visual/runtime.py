@@ -9,9 +9,13 @@ setting) instead of mixing spaces.
 
 Measured with bench/clip_runtimes.py on the 2-core AMD EPYC dev box (AVX-512 with bf16/VNNI, no AMX; shared with
 other jobs), ViT-B-32, 64 720p frames, batch 32, 3 alternated rounds, images/s (cosine to torch fp32): torch fp32
-12.6, torch bf16 27.3 (0.99994), onnx fp32 16.6, onnx int8 33.1 (0.99979). That is why `auto` is int8 ONNX Runtime
-on a CPU. The first use on a machine exports and quantises (about 10 s for ViT-B-32 here); later loads take 2 s
-more than torch's.
+12.6, torch bf16 27.3 (0.99994), onnx fp32 16.6, onnx int8 33.1 (0.99979). int8 ONNX Runtime
+would be the fastest on a CPU, but dynamic quantisation scales activations per batch, so a frame's vector
+depends on which other frames share its forward pass (up to 3e-3 per component measured): the same file would
+embed differently alone, in a batch, or on another engine. `auto` therefore stays on torch (bf16 where the CPU has
+native bf16, see clip.resolve_precision, which is batch-independent); int8 is the opt-in for throughput where that
+is acceptable. The first use on a machine exports and quantises (about 10 s for ViT-B-32 here); later loads take
+2 s more than torch's.
 """
 from __future__ import annotations
 
@@ -54,14 +58,14 @@ class OnnxImageTower:
 
 
 def resolve_runtime(requested: str, device: str) -> str:
-    """"auto": int8 ONNX Runtime on a CPU (the fastest measured, see the module docstring) when onnxruntime is
-    installed, else torch; on a GPU always torch (ONNX Runtime here is CPU-only)."""
+    """"auto" is torch (see the module docstring for why int8, the fastest, is not the default); ONNX Runtime
+    only on a CPU (it is CPU-only here), where onnxruntime is installed."""
     if requested not in ("auto", *RUNTIMES):
         raise ModelUnavailableError("REELSENSE_CLIP_RUNTIME", f"unknown CLIP runtime {requested!r}")
-    if device != "cpu":
+    if requested == "auto" or device != "cpu":
         return "torch"
-    if requested == "auto":
-        return "onnx-int8" if importlib.util.find_spec("onnxruntime") else "torch"
+    if not importlib.util.find_spec("onnxruntime"):
+        raise ModelUnavailableError("REELSENSE_CLIP_RUNTIME", f"{requested} needs onnxruntime (pip install onnxruntime)")
     return requested
 
 

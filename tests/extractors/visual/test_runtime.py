@@ -37,9 +37,8 @@ def test_the_export_is_made_once_per_cache_and_reused(tiny_clip, tmp_path):
     assert again.clip.image_tower.path.name.endswith("-onnx.onnx")
 
 
-def test_auto_is_int8_onnx_on_a_cpu_and_onnx_only_on_a_cpu():
-    assert resolve_runtime("auto", "cpu") == "onnx-int8"
-    assert resolve_runtime("auto", "cuda") == "torch"
+def test_auto_is_torch_and_onnx_only_on_a_cpu():
+    assert resolve_runtime("auto", "cpu") == "torch"
     assert resolve_runtime("onnx", "cuda:0") == "torch"
     assert resolve_runtime("onnx-int8", "cpu") == "onnx-int8"
     with pytest.raises(ModelUnavailableError) as err:

@@ -65,7 +65,7 @@ def resolve_runtime(requested: str, device: str) -> str:
     if requested == "auto" or device != "cpu":
         return "torch"
     if not importlib.util.find_spec("onnxruntime"):
-        raise ModelUnavailableError("REELSENSE_CLIP_RUNTIME", f"{requested} needs onnxruntime (pip install onnxruntime)")
+        raise ModelUnavailableError("REELSENSE_CLIP_RUNTIME", f"{requested} needs onnxruntime (pip install it)")
     return requested
 
 

@@ -34,7 +34,7 @@ def test_the_interface_lists_every_public_store_method_but_the_internal_parts():
     assert public - set(_members(VideoStore)) == set()
 
 
-PG_INTERNAL = {"transaction", "retrying", "thread_safe", "half_life_days"}  # pool, deadlock retry, opening settings
+PG_INTERNAL = {"transaction", "retrying", "thread_safe", "half_life_days", "exact_scan_max"}  # pool, retry, settings
 
 
 def test_the_postgres_store_has_no_public_method_outside_the_interface():

@@ -7,6 +7,7 @@ from service.storage.counters import DEFAULT_HALF_LIFE_DAYS
 from service.storage.events import EventTable
 from service.storage.fitted import FittedTable
 from service.storage.moments import MomentTable, PreferenceTable
+from service.storage.nearest import NearestTable
 from service.storage.schema import SCHEMA_VERSION
 from service.storage.session import StateSessions
 from service.storage.sounds import SoundTable
@@ -17,7 +18,7 @@ from service.storage.videos import VideoTable
 SERVING_SCHEMA = 5  # the migration that added slots, counters and user state
 
 class Store(VideoTable, EventTable, UserTable, UserStateTable, FittedTable, SoundTable, MomentTable,
-            PreferenceTable, StateSessions):
+            PreferenceTable, StateSessions, NearestTable):
     """The store of one embedding space: videos with their features, media prints and moments, events, users and
     their content preferences, serving state (slots, counters, user profiles), fitted parameters, the sound
     and copy queries over the prints, and the log of changes for other processes serving the same file.

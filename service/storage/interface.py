@@ -13,12 +13,23 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from extractors.audio.fingerprint import SoundPrint
     from extractors.visual.framehash import FramePrint
     from service.moments import Moment
     from service.records import VideoRecord
     from service.storage.events import ApplyEvents
-    from service.storage.rows import CatalogueRow, EventRow, HistoryRow, RankingInfo, StateRow, UnitsRow, VideoSignalRow
+    from service.storage.rows import (
+        CatalogueRow,
+        EventRow,
+        HistoryRow,
+        Neighbour,
+        RankingInfo,
+        StateRow,
+        UnitsRow,
+        VideoSignalRow,
+    )
     from service.storage.session import StateSession
 
 
@@ -49,6 +60,8 @@ class VideoStore(Protocol):
     def thumbnail_bytes(self, video_id: str) -> int: ...
     def moments_of(self, video_ids: list[str]) -> dict[str, list[Moment]]: ...
     def moment_count(self) -> int: ...
+    def nearest(self, vector: np.ndarray, k: int, created_after: float | None = None,
+                exclude: list[str] | tuple[str, ...] = ()) -> list[Neighbour]: ...
 
     # -- what the live catalogue loads
     def catalogue_rows(self, slot_from: int = 0, with_vectors: bool = True, chunk: int = 20000

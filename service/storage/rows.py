@@ -55,6 +55,13 @@ class UnitsRow(NamedTuple):
     tags: str
 
 
+class Neighbour(NamedTuple):
+    """A video near a query vector: its id and cosine similarity (1 is the same direction)."""
+
+    video_id: str
+    similarity: float
+
+
 @dataclass
 class StateRow:
     ref_ts: float

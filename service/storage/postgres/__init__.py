@@ -11,13 +11,15 @@ from pathlib import Path
 from service.storage.counters import DEFAULT_HALF_LIFE_DAYS
 from service.storage.postgres.events import PgEventTable
 from service.storage.postgres.fitted import PgFittedTable
+from service.storage.postgres.nearest import PgNearestTable
 from service.storage.postgres.session import PgUserStateTable
 from service.storage.postgres.sounds import PgSoundTable
 from service.storage.postgres.users import PgUserTable
 from service.storage.postgres.videos import PgVideoTable
 
 
-class PostgresStore(PgVideoTable, PgEventTable, PgUserTable, PgUserStateTable, PgFittedTable, PgSoundTable):
+class PostgresStore(PgVideoTable, PgEventTable, PgUserTable, PgUserStateTable, PgFittedTable, PgSoundTable,
+                    PgNearestTable):
     """One embedding space's videos, events, users and serving state in one PostgreSQL database."""
 
     thread_safe = True  # every statement borrows a pooled connection: one object serves all threads

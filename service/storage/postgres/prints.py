@@ -145,3 +145,16 @@ class PgPrintTable(PgDatabase):
     def print_links(self, video_id: str) -> tuple[dict | None, str | None]:
         with self.pool.connection() as conn:
             return self._print_links(conn, video_id)
+
+    def prints_of(self, video_id: str) -> tuple[SoundPrint | None, FramePrint | None]:
+        """The stored sound and frame prints of a video, for batch export and re-embedding (None, None when it
+        has none); the same bytes as the SQLite store's, so a print survives `store copy` either way."""
+        row = self._one("SELECT sound_version, sound_hashes, sound_times, sound_seconds, frame_version, frame_hashes, "
+                        "frame_times FROM media_prints WHERE video_id=%s", (video_id,))
+        if row is None:
+            return None, None
+        sv, sh, st, seconds, fv, fh, ft = row
+        sound = SoundPrint(np.frombuffer(sh, "<u4").astype(np.uint32), np.frombuffer(st, "<i4").astype(np.int32),
+                           float(seconds or 0.0), sv)
+        frames = FramePrint(np.frombuffer(fh, "<u8").astype(np.uint64), np.frombuffer(ft, "<f8").astype(np.float64), fv)
+        return sound, frames

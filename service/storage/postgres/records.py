@@ -71,6 +71,11 @@ class PgRecordReader(PgPrintTable):
         row = self._one("SELECT jpeg FROM video_frames WHERE video_id=%s AND idx=%s", (video_id, index))
         return bytes(row[0]) if row else None
 
+    def frame_jpegs(self, video_id: str) -> dict[int, bytes]:
+        """Every stored thumbnail of a video by frame index (batch export and re-embedding carry the images)."""
+        return {idx: bytes(jpeg) for idx, jpeg in self._all("SELECT idx, jpeg FROM video_frames WHERE video_id=%s",
+                                                            (video_id,))}
+
     def thumbnail_bytes(self, video_id: str) -> int:
         row = self._one("SELECT COALESCE(SUM(octet_length(jpeg)), 0) FROM video_frames WHERE video_id=%s",
                         (video_id,))

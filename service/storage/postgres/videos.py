@@ -28,9 +28,9 @@ VIDEO_COLUMNS = ("id, path, title, description, hashtags, creator, duration_s, i
 def create_vector_index(conn: psycopg.Connection, width: int) -> None:
     """The HNSW index for feed retrieval, similar and search (cosine over the halfvec cast of the fused vector)."""
     conn.execute("DROP INDEX IF EXISTS videos_fused_hnsw")
-    if width <= HNSW_MAX_DIMS:
+    if width <= HNSW_MAX_DIMS:  # partial: videos a re-index left in an older space may have another width
         conn.execute(f"CREATE INDEX videos_fused_hnsw ON videos USING hnsw ((fused::halfvec({int(width)})) "
-                     "halfvec_cosine_ops)")
+                     f"halfvec_cosine_ops) WHERE vector_dims(fused) = {int(width)}")
 
 
 class PgVideoTable(PgRecordReader, PgChangeTable):
@@ -185,17 +185,27 @@ class PgVideoTable(PgRecordReader, PgChangeTable):
                 self._log_changes(conn, VIDEO_DELETED, [video_id])
         return deleted
 
-    def replace_vectors(self, records: list[VideoRecord]) -> None:
-        """Swap every stored video's features and vectors for re-embedded ones in one transaction (re-index)."""
+    def replace_vectors(self, records: list[VideoRecord], flagged: list[str] | tuple[str, ...] = ()) -> None:
+        """Swap stored videos' features and vectors for re-embedded ones in one transaction (re-index).
+
+        As in the SQLite store: the records share one space and cover every stored video not in it yet, but
+        `flagged` ones, which keep their old vectors and space id (`flagged_ids`) and leave the ranking (their
+        video_ranking row goes) until re-embedded, when they come back with a new slot. The HNSW index is
+        rebuilt over the new space's width only (a flagged video's older vector may not cast to it).
+        """
         spaces = {r.space_id for r in records}
         if len(spaces) != 1:
             raise ValueError(f"re-embedded records must share one embedding space, got {sorted(spaces)}")
+        space = spaces.pop()
         with self.transaction() as conn:
-            stored = {r[0] for r in conn.execute("SELECT id FROM videos")}
-            missing = stored - {r.id for r in records}
+            others = {r[0] for r in conn.execute("SELECT id FROM videos WHERE space_id != %s", (space,))}
+            missing = others - {r.id for r in records} - set(flagged)
             if missing:
                 raise ValueError(f"{len(missing)} stored videos were not re-embedded; nothing was changed")
+            ranked = {r[0] for r in conn.execute("SELECT video_id FROM video_ranking WHERE video_id = ANY(%s)",
+                                                 ([r.id for r in records],))}
             conn.execute("DROP INDEX IF EXISTS videos_fused_hnsw")
+            back = []
             for r in records:
                 conn.execute("UPDATE videos SET duration_s=%s, info=%s, weights=%s, space_id=%s, fused=%s, "
                              "warnings=%s WHERE id=%s",
@@ -203,15 +213,27 @@ class PgVideoTable(PgRecordReader, PgChangeTable):
                               Vector(r.fused.vector), json.dumps(r.warnings), r.id))
                 conn.execute("DELETE FROM modality_features WHERE video_id=%s", (r.id,))
                 self._insert_features(conn, r)
-                tags, category = ranking_tags(feature_tags(r))
-                conn.execute("UPDATE video_ranking SET tags=%s, category=%s WHERE video_id=%s",
-                             (json.dumps(tags), category, r.id))
+                if r.id in ranked:
+                    tags, category = ranking_tags(feature_tags(r))
+                    conn.execute("UPDATE video_ranking SET tags=%s, category=%s WHERE video_id=%s",
+                                 (json.dumps(tags), category, r.id))
+                else:  # flagged by an earlier re-index: back in the ranking, with a new slot
+                    self._insert_ranking(conn, r)
+                    back.append(r.id)
                 write_media(conn, r)
+            conn.execute("DELETE FROM video_ranking WHERE video_id = ANY(%s)", (sorted(set(flagged)),))
             generation = self.vectors_generation + 1
             conn.cursor().executemany("INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
                                       "SET value=excluded.value",
-                                      [("space_id", spaces.pop()), ("dims", json.dumps(records[0].fused.dims)),
+                                      [("space_id", space), ("dims", json.dumps(records[0].fused.dims)),
                                        ("vectors_generation", str(generation))])
             create_vector_index(conn, int(records[0].fused.vector.size))
             conn.execute("UPDATE user_state SET stale=true")
+            self._log_changes(conn, VIDEO_ADDED, back)
             self._log_changes(conn, VECTORS, [ALL])
+
+    def flagged_ids(self) -> list[str]:
+        """Videos left in an older embedding space by a re-index that could not re-embed them (no media file):
+        stored and readable, but out of the ranking until re-embedded."""
+        return [r[0] for r in self._all("SELECT id FROM videos WHERE space_id != (SELECT value FROM meta WHERE "
+                                        "key='space_id') ORDER BY created_at, id")]

@@ -7,16 +7,18 @@ import threading
 import numpy as np
 import pytest
 
+from extractors.audio.fingerprint import SoundPrint
 from extractors.base import Tag
+from extractors.visual.framehash import FramePrint
 from service.errors import SpaceMismatchError
 from service.records import FrameThumbnail, Moment
 from service.storage.rows import CatalogueRow, StateRow, VideoSignalRow
 from tests.helpers.records import synthetic_record
 
 
-def record(vid: str, seed: int = 0, space: str = "synthetic", created_at: float = 1000.0, tags=()):
+def record(vid: str, seed: int = 0, space: str = "synthetic", created_at: float = 1000.0, tags=(), width: int = 4):
     rng = np.random.default_rng(seed)
-    return synthetic_record(vid, {m: rng.normal(size=4) for m in ("text", "visual", "audio")}, space_id=space,
+    return synthetic_record(vid, {m: rng.normal(size=width) for m in ("text", "visual", "audio")}, space_id=space,
                             created_at=created_at, tags=list(tags))
 
 
@@ -171,6 +173,51 @@ def test_reindexing_replaces_every_vector_and_bumps_the_generation(store):
     store.replace_vectors([record("a", 3, space="new"), record("b", 4, space="new")])
     assert store.space_id == "new" and store.vectors_generation == 1
     assert store.get("a").fused.vector.tobytes() == record("a", 3).fused.vector.astype("<f4").tobytes()
+
+
+def test_a_reindex_that_could_not_reembed_some_videos_leaves_them_flagged_out_of_the_ranking(store):
+    store.add_many([record(v, i, created_at=1000.0 + i) for i, v in enumerate("abc")])
+    old_slot = slots_of(store, "c")
+    seq = store.last_change()
+    # the new space has another width: the flagged video's old vector stays stored next to the new ones
+    store.replace_vectors([record("a", 5, space="new", width=6), record("b", 6, space="new", width=6)], flagged=["c"])
+    assert store.flagged_ids() == ["c"] and store.space_id == "new" and store.vectors_generation == 1
+    assert set(store.slots_of(["a", "b", "c"])) == {"a", "b"} and len(store.live_slots()) == 2
+    kept = store.get("c")
+    assert kept.space_id == "synthetic" and kept.fused.vector.tobytes() == record("c", 2).fused.vector.astype(
+        "<f4").tobytes()
+    assert [r.video_id for c in store.catalogue_rows() for r in c] == ["a", "b"]
+    with pytest.raises(ValueError, match="not re-embedded"):  # the flagged one must be named again, or re-embedded
+        store.replace_vectors([record("a", 7, space="new", width=6)])
+    # re-embedded later: back in the ranking with a new slot, announced to the other serving processes
+    store.replace_vectors([record("c", 8, space="new", width=6)])
+    assert store.flagged_ids() == [] and store.vectors_generation == 2 and slots_of(store, "c") > old_slot
+    assert store.get("c").space_id == "new" and store.dims() == record("c", 8, width=6).fused.dims
+    kinds = [(kind, key) for _, kind, key in store.changes_after(seq)[0]]
+    assert ("video_added", "c") in kinds and kinds[-1] == ("vectors", "*")
+
+
+def test_a_videos_thumbnails_and_media_prints_read_back_for_export(store):
+    rec = record("a", 1)
+    rec.frames = [FrameThumbnail(0, 0.5, 8, 6, b"\xff\xd8jpeg0"), FrameThumbnail(3, 2.5, 8, 6, b"\xff\xd8j3")]
+    rec.sound_print = SoundPrint(np.array([7, 2**32 - 1, 7], np.uint32), np.array([0, 5, 9], np.int32), 3.5)
+    rec.frame_print = FramePrint(np.array([2**64 - 1, 12345], np.uint64), np.array([0.5, 2.5], np.float64))
+    store.add_many([rec, record("b", 2)])
+    assert store.frame_jpegs("a") == {0: b"\xff\xd8jpeg0", 3: b"\xff\xd8j3"}
+    assert store.frame_jpegs("b") == {} and store.frame_jpegs("missing") == {}
+    sound, frames = store.prints_of("a")
+    np.testing.assert_array_equal(sound.hashes, rec.sound_print.hashes)
+    np.testing.assert_array_equal(sound.times, rec.sound_print.times)
+    assert sound.hashes.dtype == np.uint32 and sound.times.dtype == np.int32
+    assert (sound.seconds, sound.version) == (3.5, rec.sound_print.version)
+    np.testing.assert_array_equal(frames.hashes, rec.frame_print.hashes)
+    np.testing.assert_array_equal(frames.times, rec.frame_print.times)
+    assert frames.hashes.dtype == np.uint64 and frames.version == rec.frame_print.version
+    empty_sound, empty_frames = store.prints_of("b")  # stored without prints: empty ones, as linking wrote them
+    assert empty_sound.empty and empty_frames.empty
+    assert store.prints_of("missing") == (None, None)
+    store.delete("a")
+    assert store.frame_jpegs("a") == {} and store.prints_of("a") == (None, None)
 
 
 def test_event_batches_written_at_once_through_two_stores_all_count(open_store):

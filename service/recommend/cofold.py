@@ -90,15 +90,17 @@ def online_co(rows: list[CoNeighbour], row_of: dict[str, int], opts: CoOptions) 
 
 
 def combined(online: CoEngagement, fitted: CoEngagement, seeds: Iterable[int]) -> CoEngagement:
-    """Per seed, the online neighbours and (where `reelsense fit` stored some) the fitted ones, each scaled to a
-    maximum of 1 and summed: the fit refines the online table, it is not needed for one."""
+    """Per seed, the online neighbours (weights in [0, 1] already, kept as they are so that evidence for and
+    against a pair shows) plus, where `reelsense fit` stored some, the fitted ones scaled to a maximum of 1: the
+    fit refines the online table, it is not needed for one."""
     out = CoEngagement()
     for s in {int(x) for x in seeds}:
-        parts = [t.neighbours[s] for t in (online, fitted) if s in t.neighbours and len(t.neighbours[s][0])]
+        parts = [(t.neighbours[s], scale) for t, scale in ((online, False), (fitted, True))
+                 if s in t.neighbours and len(t.neighbours[s][0])]
         if not parts:
             continue
-        slots = np.concatenate([p[0] for p in parts])
-        values = np.concatenate([p[1] / max(float(p[1].max()), 1e-12) for p in parts])
+        slots = np.concatenate([p[0] for p, _ in parts])
+        values = np.concatenate([p[1] / max(float(p[1].max()), 1e-12) if scale else p[1] for p, scale in parts])
         unique, inverse = np.unique(slots, return_inverse=True)
         out.neighbours[s] = (unique, np.bincount(inverse, values).astype(np.float32))
     return out

@@ -251,7 +251,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         cfg = EvalConfig(folds=args.folds, run_folds=min(args.run_folds or args.folds, args.folds), seed=args.seed,
                          half_life_days=args.half_life_days, lightfm=not args.no_lightfm,
-                         new_items=not args.skip_new_items)
+                         new_items=not args.skip_new_items, fit=not args.no_fit)
         table = evaluate_movielens(Path(args.movielens), components.settings, components.text, cfg,
                                    components.settings.data_dir / "movielens", say=_say)
         print(format_table(table, cfg))

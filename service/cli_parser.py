@@ -125,6 +125,8 @@ def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
                     help="MovieLens: half-life of the popularity counters (the data spans decades)")
     ev.add_argument("--no-lightfm", action="store_true", help="MovieLens: skip the LightFM baseline")
     ev.add_argument("--skip-new-items", action="store_true", help="MovieLens: only the new-user scenarios")
+    ev.add_argument("--no-fit", action="store_true", help="MovieLens: no per-fold co-engagement fit (what a server "
+                    "gets before anyone runs `reelsense fit`: the online table only)")
     ev.add_argument("--db", help=argparse.SUPPRESS)
     ev.set_defaults(func=commands["evaluate"])
 

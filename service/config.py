@@ -177,6 +177,16 @@ class Settings(BaseSettings):
     # this much relevance, all of it from `sound_affinity_saturation` such videos on; 0 turns the term off.
     sound_affinity_weight: Annotated[float, Field(ge=0)] = 0.3
     sound_affinity_saturation: PositiveInt = 3
+    # Online co-engagement (service.recommend.cofold): an engagement pairs the video with the user's last
+    # `co_recent` engaged videos; counts decay with this half-life; each video keeps `co_neighbours` neighbours;
+    # a skip / not-interested counts this much against its pairs. weight = c / (n_i^(1-a) n_j^a) * c / (c + shrink).
+    co_recent: PositiveInt = 20
+    co_half_life_days: Positive = 90.0
+    co_neighbours: PositiveInt = 200
+    co_skip: Annotated[float, Field(le=0)] = -0.5
+    co_not_interested: Annotated[float, Field(le=0)] = -1.0
+    co_alpha: Share = 0.5
+    co_shrink: Annotated[float, Field(ge=0)] = 2.0
 
     # HTTP API (`reelsense serve`).
     api_keys: str = ""  # comma-separated keys for write endpoints; empty: writes are refused until one is set
@@ -321,6 +331,10 @@ class Settings(BaseSettings):
             ocr_min_score=self.ocr_min_score,
             safety=SafetyOptions(self.safety_enabled, self.safety_threshold, self.safety_max_frames),
         )
+
+    @property
+    def co(self) -> options.CoOptions:
+        return self.group(options.CoOptions)
 
     @property
     def signals(self) -> EventSignals:

@@ -136,3 +136,20 @@ class EventSignals:
     follow: float
     skip: float
     not_interested: float
+
+
+@dataclass(frozen=True)
+class CoOptions:
+    """Online co-engagement (service.recommend.cofold; the REELSENSE_CO_* settings)."""
+
+    co_recent: int = 20
+    co_half_life_days: float = 90.0
+    co_neighbours: int = 200
+    co_skip: float = -0.5
+    co_not_interested: float = -1.0
+    co_alpha: float = 0.5
+    co_shrink: float = 2.0
+
+    @property
+    def half_life_s(self) -> float:
+        return self.co_half_life_days * 86400.0

@@ -14,6 +14,7 @@ from service.fusion import FusedVector
 from service.options import RankingOptions
 from service.recommend.catalogue import Catalogue
 from service.recommend.coldstart import ColdPools
+from service.recommend.collaborative import CoEngagement
 from service.recommend.explain import explain_item
 from service.recommend.exposure import STATUSES, stages_of
 from service.recommend.hybrid import Blend, HybridScorer
@@ -40,13 +41,13 @@ class Candidates:
 class Feed:
     def __init__(self, cat: Catalogue, cold: ColdPools, profile: UserProfile, options: RankingOptions, now: float,
                  created_after: float | None, hidden: np.ndarray | None = None, sounds: SoundAffinity | None = None,
-                 db=None, blend: Blend | None = None):
+                 db=None, blend: Blend | None = None, co: CoEngagement | None = None):
         self.cat, self.cold, self.profile, self.options = cat, cold, profile, options
         self.now, self.created_after = now, created_after
         self.hidden = hidden if hidden is not None else np.zeros(0, np.int64)  # sensitive, other copies
         self.sounds, self.db = sounds, db
         self.pools, self.recent = cold.current(cat)
-        self.hybrid = HybridScorer(cat, profile, blend or Blend(), now, options.popularity_half_life_days)
+        self.hybrid = HybridScorer(cat, profile, blend or Blend(), now, options.popularity_half_life_days, co)
         self.signals: dict[int, dict[str, float]] = {}  # slot -> weighted signal contributions, for explanations
 
     # -- stages ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from service.recommend.catalogue import Catalogue
+from service.recommend.collaborative import CoEngagement
 from service.recommend.profiles import UserProfile
 
 BLEND_NAME = "blend"  # the stored fit's name (the fusion_weights table)
@@ -96,8 +97,11 @@ def _best_cosines(vectors: np.ndarray, others: np.ndarray, top: int) -> np.ndarr
 class HybridScorer:
     """Signals and blended scores for one request's candidates."""
 
-    def __init__(self, cat: Catalogue, profile: UserProfile, blend: Blend, now: float, half_life_days: float):
+    def __init__(self, cat: Catalogue, profile: UserProfile, blend: Blend, now: float, half_life_days: float,
+                 co: CoEngagement | None = None):
+        """`co`: the item-item table of this request (the online one, refined by a fit; default the fitted one)."""
         self.cat, self.profile, self.now, self.half_life_days = cat, profile, now, half_life_days
+        self.co = cat.co if co is None else co
         self.stage = stage_of(profile)
         self.weights = blend.weights[self.stage]
         hist = profile.history_slots
@@ -106,7 +110,7 @@ class HybridScorer:
         self.rejected = hist[profile.history_signal < 0]
         self.liked_vectors = cat.rows(self.liked) if len(self.liked) else np.zeros((0, cat.vectors.dim))
         self.rejected_vectors = cat.rows(self.rejected) if len(self.rejected) else np.zeros((0, cat.vectors.dim))
-        self.expanded = cat.co.expand(self.liked, liked_weight) if len(self.liked) else self._interest_expansion()
+        self.expanded = self.co.expand(self.liked, liked_weight) if len(self.liked) else self._interest_expansion()
 
     def _interest_expansion(self) -> dict[int, float]:
         """Stated interests as a pseudo-history: the catalogue videos closest to them, weighted by closeness."""
@@ -141,7 +145,7 @@ class HybridScorer:
             negative = np.maximum(0.0, _best_cosines(vectors, self.rejected_vectors, 1) - closest_liked)
         interests = vectors @ profile.interest_query if profile.interest_query is not None else np.zeros(n)
         return {"content": content, "prior": prior_signal(cat, rows, self.now, self.half_life_days),
-                "collaborative": cat.co.scores(self.expanded, rows), "interests": interests, "negative": -negative}
+                "collaborative": self.co.scores(self.expanded, rows), "interests": interests, "negative": -negative}
 
     def score(self, rows: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """(blended score, per-signal weighted contributions) of the rows."""

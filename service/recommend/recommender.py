@@ -21,6 +21,8 @@ from service.errors import QueryError, SpaceMismatchError
 from service.evaluation import fitting
 from service.fusion import FusedVector, compose, normalize_weights
 from service.recommend.catalogue import Catalogue
+from service.recommend.cofold import combined, online_co
+from service.recommend.collaborative import CoEngagement
 from service.recommend.events import Event, check_user_id, validate_events
 from service.recommend.feed import Feed
 from service.recommend.hybrid import BLEND_NAME, Blend
@@ -144,8 +146,9 @@ class Recommender:
         hidden = self.live.hidden.slots(db, user_id, cat, profile.excluded_slots)
         sounds = SoundAffinity.of_user(db, db.events(user_id), ranking.sound_affinity_weight,
                                        ranking.sound_affinity_saturation)
-        feed = Feed(cat, self.live.cold, profile, ranking, time.time() if now is None else now, created_after, hidden,
-                    sounds, db, self.blend())
+        at = time.time() if now is None else now
+        feed = Feed(cat, self.live.cold, profile, ranking, at, created_after, hidden, sounds, db, self.blend(),
+                    self.collaborative(db, cat, profile, at))
         picked = feed.rank(k, diversity)
         tags = db.ranking_tags([cat.ids[i] for i, *_ in picked])
         return _still_stored(sounds.explain(feed.explain(picked, tags)))
@@ -155,9 +158,22 @@ class Recommender:
         cat = self.catalogue()
         profile = self.user_profile(user_id, now)
         rows = np.array([cat.row[v] for v in video_ids], np.int64)
-        feed = Feed(cat, self.live.cold, profile, self.settings.ranking, time.time() if now is None else now, None,
-                    blend=self.blend())
+        at = time.time() if now is None else now
+        feed = Feed(cat, self.live.cold, profile, self.settings.ranking, at, None, blend=self.blend(),
+                    co=self.collaborative(self.db(), cat, profile, at))
         return feed.content_scores(rows)
+
+    def collaborative(self, db: Store, cat: Catalogue, profile: UserProfile, now: float) -> CoEngagement:
+        """This request's item-item table: the online co-engagement neighbours of the user's engaged videos (one
+        read of O(history x neighbours) rows, never the events), refined by the fitted table where `reelsense fit`
+        stored one. A user with no engaged video gets the fitted table (stated interests expand through it)."""
+        liked = profile.history_slots[profile.history_signal > 0]
+        ids = [cat.ids[s] for s in liked.tolist() if cat.ids[s] is not None]
+        if not ids:
+            return cat.co
+        opts = self.settings.co
+        online = online_co(db.co_neighbours(ids, opts.co_neighbours, now, opts.half_life_s), cat.row, opts)
+        return combined(online, cat.co, liked)
 
     # -- item to item and text search ------------------------------------------------------------
     def similar(self, video_id: str, k: int = 10) -> list[dict]:

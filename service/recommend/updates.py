@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from service.config import Settings
+from service.recommend.cofold import fold_co
 from service.recommend.events import signal
 from service.recommend.state import UserState, VideoUnits, effective, settings_key, units_of
 from service.storage import Store
@@ -48,7 +49,8 @@ def _apply_video(state: UserState, row: VideoSignalRow, units: VideoUnits | None
 
 def apply_events(session: StateSession, rows: list[EventRow], settings: Settings) -> None:
     """Bring the state of every user in `rows` up to date (inside the transaction storing `rows`); the batch's
-    states and (user, video) rows are read and written in a few statements, not a few per user."""
+    states and (user, video) rows are read and written in a few statements, not a few per user. The online
+    co-engagement table (service.recommend.cofold) is updated in the same transaction."""
     dims = session.dims()
     half_life_s = settings.profile_half_life_days * 86400.0
     key = settings_key(settings)
@@ -74,6 +76,7 @@ def apply_events(session: StateSession, rows: list[EventRow], settings: Settings
         states[user] = state.to_row(key)
     session.write_states(states)
     session.write_signal_pairs(written)
+    session.co_apply(fold_co(rows, session.co_recent(by_user), settings.co))  # the item-item table learns online
 
 
 def _update_video(state: UserState, row: VideoSignalRow | None, events: list[EventRow],

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from extractors.visual.framehash import FramePrint
     from service.moments import Moment
     from service.records import VideoRecord
+    from service.storage.cofold import CoNeighbour
     from service.storage.events import ApplyEvents
     from service.storage.rows import (
         CatalogueRow,
@@ -76,6 +77,8 @@ class VideoStore(Protocol):
     def rebuild_counters(self) -> None: ...
     def co_engagement_by_slot(self) -> list[tuple[int, int, float]]: ...
     def save_co_engagement(self, rows: list[tuple[str, str, float]]) -> None: ...
+    def co_neighbours(self, video_ids: Iterable[str], k: int, now: float, half_life_s: float
+                      ) -> list[CoNeighbour]: ...
 
     # -- sounds and copies
     def print_links(self, video_id: str) -> tuple[dict | None, str | None]: ...

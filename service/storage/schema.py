@@ -242,6 +242,30 @@ MIGRATIONS: tuple[str, ...] = (
           AND sound_id = (SELECT sound_id FROM media_prints WHERE video_id = OLD.video_id);
     END
     """,
+    # 9: online co-engagement, updated in the events' transaction (service.storage.cofold): decayed pair counts
+    # (both directions, each video's strongest neighbours), decayed engaged counts per video, and each user's most
+    # recent engaged videos (what a new engagement pairs with).
+    """
+    CREATE TABLE IF NOT EXISTS co_pairs (
+        a TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        b TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        c REAL NOT NULL,
+        ts REAL NOT NULL,
+        PRIMARY KEY (a, b)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS co_pairs_b ON co_pairs(b);
+    CREATE TABLE IF NOT EXISTS co_videos (
+        video_id TEXT PRIMARY KEY REFERENCES videos(id) ON DELETE CASCADE,
+        n REAL NOT NULL,
+        ts REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS co_recent (
+        user_id TEXT NOT NULL,
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        ts REAL NOT NULL,
+        PRIMARY KEY (user_id, video_id)
+    )
+    """,
 )
 
 # The schema version of a store this code has opened (its `PRAGMA user_version`): what a cache of stores built by

@@ -11,7 +11,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from service.storage import userstate
+from service.storage import cofold, userstate
+from service.storage.cofold import CoNeighbour, CoUpdate
 from service.storage.counters import chunks
 from service.storage.database import Database
 from service.storage.rows import EventRow, StateRow, UnitsRow, VideoSignalRow
@@ -64,6 +65,14 @@ class StateSession:
         userstate.write_state(self._conn, user_id, state)
         userstate.write_video_signals(self._conn, user_id, videos)
 
+    def co_recent(self, user_ids: Iterable[str]) -> dict[str, dict[str, float]]:
+        """Each user's most recent engaged videos (video -> when it entered), what a new engagement pairs with."""
+        return cofold.read_recent(self._conn, user_ids)
+
+    def co_apply(self, update: CoUpdate) -> None:
+        """One batch's online co-engagement changes (service.recommend.cofold says what they are)."""
+        cofold.apply_update(self._conn, update)
+
 
 class StateSessions(Database):
     """The store's side: open a session in a write transaction, or read units outside one."""
@@ -78,3 +87,9 @@ class StateSessions(Database):
         """The fused vector and ranking tags of these videos (what a profile folds), outside a transaction."""
         with self.lock:
             return StateSession(self.conn).units_rows(video_ids)
+
+    def co_neighbours(self, video_ids: Iterable[str], k: int, now: float, half_life_s: float) -> list[CoNeighbour]:
+        """Each video's `k` strongest online co-engagement neighbours with the counts decayed to `now` (what a feed
+        reads: O(videos x k), never the events)."""
+        with self.lock:
+            return cofold.co_neighbours(self.conn, video_ids, k, now, half_life_s)

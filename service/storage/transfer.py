@@ -44,6 +44,9 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("user_videos", ("user_id", "video_id", "signal", "floor", "ref_ts", "seen", "applied")),
     ("fusion_weights", ("name", "weights", "settings", "report", "fitted_at")),
     ("co_engagement", ("video_id", "neighbour_id", "weight")),
+    ("co_pairs", ("a", "b", "c", "ts")),
+    ("co_videos", ("video_id", "n", "ts")),
+    ("co_recent", ("user_id", "video_id", "ts")),
 )
 BOOLEAN = {("content_preferences", "show_sensitive"), ("user_state", "stale"), ("user_videos", "seen")}
 IDENTITY = {"video_ranking": "slot", "media_prints": "print_id", "events": "id"}

@@ -40,6 +40,7 @@ class UserTable(ChangeTable, Database):
             n += self.conn.execute("DELETE FROM events WHERE user_id=?", (user_id,)).rowcount
             n += self.conn.execute("DELETE FROM interests WHERE user_id=?", (user_id,)).rowcount
             n += forget_state(self.conn, user_id)
+            self.conn.execute("DELETE FROM co_recent WHERE user_id=?", (user_id,))  # the pair counts are anonymous
             n += self.conn.execute("DELETE FROM users WHERE user_id=?", (user_id,)).rowcount
         return n > 0
 

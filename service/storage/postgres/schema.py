@@ -202,4 +202,26 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX co_engagement_neighbour ON co_engagement(neighbour_id)
     """,
+    # online co-engagement (service.storage.postgres.cofold; the SQLite store's migration 9)
+    """
+    CREATE TABLE co_pairs (
+        a text NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        b text NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        c double precision NOT NULL,
+        ts double precision NOT NULL,
+        PRIMARY KEY (a, b)
+    );
+    CREATE INDEX co_pairs_b ON co_pairs(b);
+    CREATE TABLE co_videos (
+        video_id text PRIMARY KEY REFERENCES videos(id) ON DELETE CASCADE,
+        n double precision NOT NULL,
+        ts double precision NOT NULL
+    );
+    CREATE TABLE co_recent (
+        user_id text NOT NULL,
+        video_id text NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        ts double precision NOT NULL,
+        PRIMARY KEY (user_id, video_id)
+    )
+    """,
 )

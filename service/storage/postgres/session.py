@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 import psycopg
 
+from service.storage.cofold import CoNeighbour, CoUpdate
+from service.storage.postgres import cofold
 from service.storage.postgres.database import PgDatabase
 from service.storage.rows import EventRow, HistoryRow, StateRow, UnitsRow, VideoSignalRow
 from service.storage.session import EVENT_COLUMNS
@@ -79,6 +81,12 @@ class PgStateSession:
         self.write_states({user_id: state})
         self.write_signal_pairs({(user_id, vid): row for vid, row in videos.items()})
 
+    def co_recent(self, user_ids: Iterable[str]) -> dict[str, dict[str, float]]:
+        return cofold.read_recent(self._conn, user_ids)
+
+    def co_apply(self, update: CoUpdate) -> None:
+        cofold.apply_update(self._conn, update)
+
 
 class PgUserStateTable(PgDatabase):
     def user_state(self, user_id: str) -> StateRow | None:
@@ -98,6 +106,11 @@ class PgUserStateTable(PgDatabase):
     def units_rows(self, video_ids: Iterable[str]) -> list[UnitsRow]:
         with self.pool.connection() as conn:
             return PgStateSession(conn).units_rows(video_ids)
+
+    def co_neighbours(self, video_ids: Iterable[str], k: int, now: float, half_life_s: float) -> list[CoNeighbour]:
+        """Each video's `k` strongest online co-engagement neighbours, counts decayed to `now`."""
+        with self.pool.connection() as conn:
+            return cofold.co_neighbours(conn, video_ids, k, now, half_life_s)
 
     @contextmanager
     def state_session(self) -> Iterator[PgStateSession]:

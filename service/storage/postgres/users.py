@@ -38,6 +38,7 @@ class PgUserTable(PgChangeTable):
             n += conn.execute("DELETE FROM interests WHERE user_id=%s", (user_id,)).rowcount
             n += conn.execute("DELETE FROM user_state WHERE user_id=%s", (user_id,)).rowcount
             n += conn.execute("DELETE FROM user_videos WHERE user_id=%s", (user_id,)).rowcount
+            conn.execute("DELETE FROM co_recent WHERE user_id=%s", (user_id,))  # the pair counts are anonymous
             n += conn.execute("DELETE FROM users WHERE user_id=%s", (user_id,)).rowcount
             self._log_changes(conn, COUNTERS, sorted({e[1] for e in events}))
         return n > 0

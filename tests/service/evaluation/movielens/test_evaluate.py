@@ -51,3 +51,32 @@ def test_the_table_says_why_lightfm_is_missing(table):
     assert "LightFM column skipped" in text
     assert "new user, stated interests" in text and "target +5%" in text
 
+
+
+def test_the_item_item_baselines_are_measured_on_every_history_scenario(table):
+    for scenario in ("new user, 1 event", "new user, 5 events", "new items, known users"):
+        for method in ("ease^r", "itemknn"):
+            assert table.mean(scenario, method) is not None, (scenario, method)
+
+
+def test_ease_and_itemknn_rank_what_was_liked_together_first():
+    import numpy as np
+
+    from service.evaluation.movielens.data import MovieLens
+    from service.evaluation.movielens.itemitem import EaseBaseline, ItemKnnBaseline
+
+    users, items = [], []
+    for u in range(60):  # half like movies 0+1, half 2+3; movie 4 is liked by everyone once in a while
+        pair = (0, 1) if u % 2 else (2, 3)
+        for m in (*pair, *((4,) if u % 3 == 0 else ())):
+            users.append(f"u{u}")
+            items.append(m)
+    n = len(users)
+    data = MovieLens([str(i) for i in range(5)], [f"m{i}" for i in range(5)], [["Drama"]] * 5, np.array(users),
+                     np.array(items), np.full(n, 5.0), np.arange(n, dtype=float))
+    train = np.arange(n)
+    shown = np.array([0])  # a request revealing its like of movie 0 (the rating index 0 is u0 liking movie 2)
+    assert data.items[shown[0]] == 2
+    for model in (EaseBaseline(data, train, seed=0), ItemKnnBaseline(data, train)):
+        scores = model.scores(shown)
+        assert scores[3] > max(scores[0], scores[1], scores[4]), (type(model).__name__, scores)

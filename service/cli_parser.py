@@ -110,6 +110,10 @@ def _recommendation_commands(sub, commands: dict[str, Callable]) -> None:
     fit_all.add_argument("--db", help=DB_HELP)
     fit_all.set_defaults(func=commands["fit"])
 
+    _evaluate_command(sub, commands)
+
+
+def _evaluate_command(sub, commands: dict[str, Callable]) -> None:
     ev = sub.add_parser("evaluate", help="offline cold-start simulation against popularity and random baselines")
     ev.add_argument("--users", type=int, default=60)
     ev.add_argument("--videos", type=int, default=480)

@@ -305,6 +305,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.api import create_app
+    from service.api.accesslog import configure_access_log
     from service.errors import CommandError
 
     settings = _settings(args)
@@ -315,6 +316,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not settings.api.api_keys:
         _say("warning: no API key configured (REELSENSE_API_KEYS): write endpoints answer 401")
     app = create_app(settings, index_folder=args.index)
+    configure_access_log(keep_user_ids=settings.log_user_ids)
     # X-Forwarded-For is read by the app from REELSENSE_TRUSTED_PROXIES only, not also by uvicorn's own default.
     uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning",
                 proxy_headers=False)

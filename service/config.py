@@ -190,6 +190,7 @@ class Settings(BaseSettings):
 
     # HTTP API (`reelsense serve`).
     api_keys: str = ""  # comma-separated keys for write endpoints; empty: writes are refused until one is set
+    log_user_ids: bool = False  # keep user ids and tokens in `serve --verbose` access lines (service/api/accesslog.py)
     cors_origins: str = ""  # comma-separated origins allowed by CORS; empty: CORS off
     workers: PositiveInt = 2  # decoder/extractor worker processes
     job_timeout_s: Positive = 120.0  # wall-clock limit for decoding + extraction of one upload

@@ -34,6 +34,11 @@ ACTIVE_FRAME_DB = -50.0  # frames at or above this count for loudness, key and t
 MIN_SECONDS = 0.25
 KEY_TAG_CONFIDENCE = 0.3
 TEMPO_TAG_CONFIDENCE = 0.3
+# How much the audio vector (rhythm, key, loudness, timbre) tells about a video, per kind of sound. Without
+# speech recognition it says little about speech; noise (rain, traffic) sets a scene; silence says nothing.
+# Music tells most, from 0.5 (no clear beat or key) to 1 (both clear): that is what the vector describes.
+INFORMATIVENESS = {"silence": 0.0, "speech": 0.15, "noise": 0.3}
+MUSIC_INFORMATIVENESS = (0.5, 1.0)
 
 VECTOR_LAYOUT: tuple[tuple[str, float, float], ...] = (
     # rhythm
@@ -148,11 +153,20 @@ class AudioExtractor:
     def _describe(self, frames: FrameFeatures, seconds: float) -> ModalityFeatures:
         m = measure(frames)
         raw = np.array([(m.values[name] - mean) / scale for name, mean, scale in VECTOR_LAYOUT], np.float32)
-        # Confidence rises from 0 at the silence floor to 1 at ordinary loudness (-30 dBFS and up),
-        # scaled down by how much of the clip is silent.
-        confidence = float(np.clip((m.loudness - SILENCE_DB) / 30.0, 0.0, 1.0)) * (1.0 - m.content["silence"])
+        confidence = audio_confidence(m)
         stats = _stats(m, seconds)
         return ModalityFeatures(self.name, l2_normalize(raw), confidence, _tags(stats), stats, self.model)
+
+
+def audio_confidence(m: Measures) -> float:
+    """How informative the audio vector is: loudness (0 at the silence floor, 1 from -30 dBFS up) times the
+    clip's content shares weighted by INFORMATIVENESS, music by how clear its beat or key is."""
+    audible = float(np.clip((m.loudness - SILENCE_DB) / 30.0, 0.0, 1.0))
+    low, high = MUSIC_INFORMATIVENESS
+    clarity = max(m.rhythm.tempo_confidence, m.tonality.confidence)
+    music = low + (high - low) * float(np.clip(clarity, 0.0, 1.0))
+    told = m.content.get("music", 0.0) * music + sum(m.content.get(k, 0.0) * w for k, w in INFORMATIVENESS.items())
+    return audible * float(np.clip(told, 0.0, 1.0))
 
 
 def measure(frames: FrameFeatures) -> Measures:

@@ -24,7 +24,7 @@ from extractors.text.categories import CATEGORY_TEMPERATURE, category_classifier
 from extractors.text.encoder import OFFLINE_MINILM, load_sentence_encoder
 from extractors.text.hashtags import hashtag_phrase
 from extractors.text.keywords import candidate_phrases, select_keywords
-from extractors.text.normalize import PLATFORM_NOISE, CleanedText, clean_input, words
+from extractors.text.normalize import GENERIC_WORDS, PLATFORM_NOISE, CleanedText, clean_input, words
 from extractors.text.topics import TopicModel, document_tokens
 
 if TYPE_CHECKING:
@@ -38,11 +38,17 @@ TOPICS_UNAVAILABLE = {"not_configured": "no topic model configured",
                       "not_fitted": "no topic model yet; run `reelsense topics fit`",
                       "unreadable": "the topic model cannot be read; run `reelsense topics fit` again"}
 CONFIDENCE_WORDS = 6.0  # content words at which confidence reaches 1 - 1/e
+GENERIC_WORD_WEIGHT = 0.25  # a generic word ("new", "best", "day") says a quarter of what a specific one does
 
 
-def text_confidence(content_words: int) -> float:
+def text_confidence(content_words: float) -> float:
     """Grows with the amount of meaningful text: 1 word ~0.15, 6 ~0.63, 15 ~0.92."""
     return 1.0 - math.exp(-content_words / CONFIDENCE_WORDS)
+
+
+def informative_words(content: list[str]) -> float:
+    """Content words counted by what they tell: specific ones 1, generic ones GENERIC_WORD_WEIGHT."""
+    return sum(GENERIC_WORD_WEIGHT if w in GENERIC_WORDS else 1.0 for w in content)
 
 
 class TextExtractor:
@@ -193,7 +199,8 @@ class TextExtractor:
         stats = self._base_stats(cleaned, content)
         stats["categories"] = {cid: round(p, 4) for cid, p in self.categories.ranked(vector)[:5]}
         stats.update(self._topic_stats(cleaned, tags))
-        return ModalityFeatures(self.name, vector, text_confidence(len(content)), tags, stats, self.model)
+        confidence = text_confidence(informative_words(content))
+        return ModalityFeatures(self.name, vector, confidence, tags, stats, self.model)
 
     def _base_stats(self, cleaned: CleanedText, content: list[str]) -> dict:
         return {

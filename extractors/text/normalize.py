@@ -29,6 +29,12 @@ PLATFORM_NOISE = frozenset(
     explore explorepage xyzbca like likes follow followme subscribe share comment comments duet stitch video
     videos pov lol omg wait till end part""".split()
 )
+# Words that pass the stop list but describe no content: they count for little in the text's confidence.
+GENERIC_WORDS = frozenset(
+    """new best top honest amazing awesome great good nice cool epic crazy insane ultimate perfect day night
+    today tonight time week year first last really quick easy simple check watch look try things thing stuff way
+    guys everyone tips hacks ideas moment moments life vlog update""".split()
+)
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ import numpy as np
 from extractors.base import ModalityFeatures
 
 MODALITIES = ("text", "visual", "audio")
-FUSION_VERSION = "sqrtw-concat-v1"
+FUSION_VERSION = "sqrtw-concat-v2"  # v2: confidences by informativeness (README "Models")
 
 
 def attention_weights(

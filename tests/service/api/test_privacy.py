@@ -83,7 +83,7 @@ def test_erasure_removes_events_interests_derived_state_and_settings(client, app
     client.put(f"/users/{user}/content-settings", json={"show_sensitive": True}, headers=AUTH)
     client.get(f"/users/{user}/recommendations", headers=AUTH)
     assert set(rows_about(app, user)) == {"events", "interests", "users", "user_state", "user_videos",
-                                          "content_preferences"}
+                                          "content_preferences", "co_recent"}
     token = client.post(f"/users/{user}/token", headers=AUTH).json()["token"]
     assert client.delete(f"/users/{user}", headers=bearer(token)).json()["erased"] is True  # self-service
     assert rows_about(app, user) == {}

@@ -66,6 +66,7 @@ class MediaError(ReelsenseError):
         "resolution_too_high": 422,
         "unreadable": 422,
         "decoder_crashed": 422,  # batch runs: the worker process decoding the file died (pipeline/runner.py)
+        "file_timeout": 422,  # batch runs: the file's CPU stage overran REELSENSE_FILE_TIMEOUT_S; its worker stopped
         "too_many_streams": 422,
         "extreme_aspect_ratio": 422,
         "too_many_frames": 422,  # more frames or pixels decoded than the limits allow (media/budget.py)

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     # while this process runs the text encoder and CLIP on batches of frames from several videos.
     media_processes: Annotated[int, Field(ge=0)] = 0
     prepare_workers: PositiveInt = 2
+    # Wall-clock limit on one file's CPU stage in a batch (`file_timeout`; its worker is stopped, the run goes on).
+    file_timeout_s: Positive = 600.0
     # NVDEC decoding on the GPU through PyNvVideoCodec (`pip install reelsense[gpu]`): "auto" uses it when CUDA
     # and the package are there; PyAV decodes whatever NVDEC refuses. "off": always PyAV; "on": an error if absent.
     gpu_decode: Literal["auto", "on", "off"] = "auto"

@@ -190,7 +190,7 @@ class Components:
         s = self.settings
         processes = s.media_process_count
         batch = BatchOptions(processes, max(s.prepare_workers, 2 * processes if processes > 1 else 0),
-                             s.clip_batch_size, self.gpu_decoder, self.builder("media_stage"))
+                             s.clip_batch_size, self.gpu_decoder, self.builder("media_stage"), s.file_timeout_s)
         if self._pooled:  # the workers run librosa: no JIT warm-up here (a stray `prepare` warms up lazily)
             from extractors.audio import AudioExtractor
 
@@ -249,7 +249,7 @@ class Components:
 
         media = self.builder("media_stage")
         stages = RayStages(media, self.builder("analyzer", media_elsewhere=True), s.sidecar_max_kb * 1024,
-                           str(media.settings.numba_cache))
+                           str(media.settings.numba_cache), s.file_timeout_s)
         return RayEngine(s.ray, stages, out, address, self._stored_ids if read_store else None)
 
     def _stored_ids(self) -> list[str]:

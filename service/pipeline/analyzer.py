@@ -56,6 +56,7 @@ class BatchOptions:
     clip_batch: int = 64
     gpu_decoder: object | None = None  # extractors.media.nvdec.NvdecDecoder
     media_builder: Callable[[int], MediaStage] | None = None
+    file_timeout_s: float | None = None  # one file's CPU stage, counted from when the batch waits for it
 
     def __post_init__(self) -> None:
         if self.processes > 1 and self.media_builder is None:

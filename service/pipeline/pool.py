@@ -108,6 +108,15 @@ class MediaPool:
         self._executor = self._start()
         self.warm()
 
+    def replace(self) -> None:
+        """Stop every worker now (one is stuck on a file that overran its time) and start fresh ones; what the
+        others had in flight is lost, and the caller submits it again."""
+        for process in list(self._executor._processes.values()):  # no public kill before Python 3.14
+            process.kill()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._start()
+        self.warm()
+
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
@@ -116,8 +125,8 @@ class ThreadMedia:
     """The CPU stage in `workers` threads of this process (`media_processes=1`, and single-core machines)."""
 
     def __init__(self, stage: MediaStage, workers: int):
-        self.stage = stage
-        self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="prepare")
+        self.stage, self.workers = stage, max(1, workers)
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="prepare")
 
     def submit(self, path: Path, video: DecodedMedia | None = None) -> Future[MediaResult]:
         return self._executor.submit(self.stage.run, path, video)
@@ -125,8 +134,20 @@ class ThreadMedia:
     def restart(self) -> None:  # threads cannot break the way a process pool does
         pass
 
+    def replace(self) -> None:
+        """A thread cannot be stopped: the one stuck on an overrunning file is left to finish on its own, and new
+        threads take the files that follow."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="prepare")
+
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def timed_out(path: Path, seconds: float) -> MediaError:
+    """The error reported for a file whose CPU stage overran the batch's per-file limit."""
+    return MediaError("file_timeout", f"{Path(path).name}: analysis took longer than {seconds:g} s "
+                      "(REELSENSE_FILE_TIMEOUT_S); its worker was stopped")
 
 
 def crashed(path: Path) -> MediaError:
@@ -134,4 +155,4 @@ def crashed(path: Path) -> MediaError:
     return MediaError("decoder_crashed", f"{Path(path).name}: the worker process decoding it stopped abruptly")
 
 
-__all__ = ["BrokenProcessPool", "MediaPool", "ThreadMedia", "crashed"]
+__all__ = ["BrokenProcessPool", "MediaPool", "ThreadMedia", "crashed", "timed_out"]

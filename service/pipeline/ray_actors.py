@@ -28,7 +28,7 @@ import pyarrow as pa
 from extractors.base import VideoMeta
 from extractors.errors import MediaError
 from service.pipeline.failures import file_error
-from service.pipeline.pool import BrokenProcessPool, MediaPool, StageBuilder, crashed
+from service.pipeline.pool import BrokenProcessPool, MediaPool, StageBuilder, crashed, timed_out
 from service.pipeline.shards import write_shard
 from service.pipeline.sidecar import read_sidecar
 from service.pipeline.sources import local_copy
@@ -81,8 +81,9 @@ class MediaActor:
     with the first file to decode, so a rerun that skips everything starts none."""
 
     def __init__(self, build: StageBuilder, done: frozenset[str], sidecar_max_bytes: int, numba_cache: str,
-                 threads: int = 1, claim: Claim | None = None):
+                 threads: int = 1, claim: Claim | None = None, file_timeout_s: float | None = None):
         self.build, self.done, self.threads, self.claim = build, done, threads, claim
+        self.file_timeout_s = file_timeout_s
         self.sidecar_max_bytes, self.numba_cache = sidecar_max_bytes, numba_cache
         self._pool: MediaPool | None = None
 
@@ -110,7 +111,7 @@ class MediaActor:
             first = self.claim(copy.sha256, location) if self.claim else None
             if first is not None:
                 return row | {"status": "skipped", "code": "same_content", "message": f"the same content as {first}"}
-            result = self.pool.submit(copy.path).result()
+            result = self.pool.submit(copy.path).result(timeout=self.file_timeout_s)
             sidecar = read_sidecar(copy.path, self.sidecar_max_bytes)
             warning = sidecar_warning(sidecar.problem) if sidecar.problem else None
             return row | {"status": "ok", "meta": json.dumps(asdict(sidecar.meta)), "sidecar_warning": warning,
@@ -120,6 +121,10 @@ class MediaActor:
         except BrokenProcessPool:
             self.pool.restart()
             error = crashed(Path(location))
+            return row | {"code": error.code, "message": error.message}
+        except TimeoutError:  # its worker is stuck on it: a fresh one takes the next file
+            self.pool.replace()
+            error = timed_out(Path(location), self.file_timeout_s or 0.0)
             return row | {"code": error.code, "message": error.message}
         except Exception as exc:  # any other failure of this one file (pipeline/failures.py)
             error = file_error(Path(location), exc)

@@ -78,6 +78,7 @@ class RayStages:
     models: Callable
     sidecar_max_bytes: int
     numba_cache: str
+    file_timeout_s: float | None = None
 
 
 class RayEngine(EmbedEngine):
@@ -143,7 +144,8 @@ class RayEngine(EmbedEngine):
                          compute=pool(size=plan.media_actors, max_tasks_in_flight_per_actor=o.in_flight),
                          fn_constructor_kwargs={"build": stages.media, "done": done,
                                                 "sidecar_max_bytes": stages.sidecar_max_bytes,
-                                                "numba_cache": stages.numba_cache, "claim": claims})
+                                                "numba_cache": stages.numba_cache, "claim": claims,
+                                                "file_timeout_s": stages.file_timeout_s})
             .map_batches(ModelActor, batch_size=o.batch_size, batch_format="pyarrow", num_cpus=plan.model_cpus, **gpu,
                          compute=pool(size=plan.model_actors, max_tasks_in_flight_per_actor=o.in_flight),
                          fn_constructor_kwargs={"build": stages.models, "out": self.out, "spaces": frozenset(spaces),

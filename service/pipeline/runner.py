@@ -8,7 +8,9 @@ and hand the frames to the CPU stage, which then decodes only the audio.
 
 A worker process that dies (a decoder crash, the memory limit) breaks the whole pool and it is not known
 which file did it: the pool is restarted and the files that were in flight run one at a time, so a file that
-breaks it again is the one reported (`decoder_crashed`); the others go on.
+breaks it again is the one reported (`decoder_crashed`); the others go on. A file whose CPU stage overruns
+`file_timeout_s` (counted from when this process starts waiting for it, so never less than its own run) is
+reported as `file_timeout`: the workers are replaced and the other files in flight run again.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ import numpy as np
 
 from extractors.errors import MediaError
 from service.pipeline.failures import file_error
-from service.pipeline.pool import BrokenProcessPool, MediaPool, ThreadMedia, crashed
+from service.pipeline.pool import BrokenProcessPool, MediaPool, ThreadMedia, crashed, timed_out
 from service.pipeline.stages import MediaResult
 
 if TYPE_CHECKING:
@@ -101,7 +103,9 @@ class BatchRunner:
 
     def _result(self, path: Path, future: Future[MediaResult]) -> MediaResult | MediaError:
         try:
-            result = future.result()
+            result = future.result(timeout=self.options.file_timeout_s)
+        except TimeoutError:
+            return self._after_timeout(path)
         except (BrokenProcessPool, CancelledError):  # cancelled: lost with a pool that was replaced
             return self._after_crash(path)
         except Exception as exc:  # this file's failure, whatever it is (pipeline/failures.py)
@@ -122,6 +126,19 @@ class BatchRunner:
         self._source = itertools.chain(in_flight, self._source)
         self._alone = len(in_flight) + 1
         return self._result(path, self._submit(path))
+
+    def _after_timeout(self, path: Path) -> MediaError:
+        """The file overran its limit: its worker is stopped with the others (which one runs it is not known), and
+        the files they had in flight run again."""
+        seconds = float(self.options.file_timeout_s or 0)
+        in_flight = [p for p, _ in self._pending]
+        log.warning("%s overran the per-file limit of %g s: workers replaced, %d files in flight run again",
+                    path, seconds, len(in_flight))
+        self._pending.clear()
+        self.media.replace()
+        self._source = itertools.chain(in_flight, self._source)
+        self._alone = max(0, self._alone - 1)
+        return timed_out(path, seconds)
 
     def _finish(self, group: list[tuple[Path, MediaResult | MediaError]]) -> Iterator[Outcome]:
         """Text for the group's files in one encoder call, CLIP on all their frames, then fusion; in order."""

@@ -72,6 +72,7 @@ CONTRACT = [
     (ConfigError("invalid_setting", "x"), 500, 3),
     (CommandError("no_videos", "x"), 422, 1),
     (MediaError("decoder_crashed", "x"), 422, 1),
+    (MediaError("file_timeout", "x"), 422, 1),
     (MediaError("too_many_streams", "x"), 422, 1),
     (MediaError("extreme_aspect_ratio", "x"), 422, 1),
     (MediaError("too_many_frames", "x"), 422, 1),

@@ -25,6 +25,7 @@ from service.recommend.cofold import combined, online_co
 from service.recommend.collaborative import CoEngagement
 from service.recommend.events import Event, check_user_id, validate_events
 from service.recommend.feed import Feed
+from service.recommend.groupcommit import GroupCommit
 from service.recommend.hybrid import BLEND_NAME, Blend
 from service.recommend.interests import InterestEncoder
 from service.recommend.live import LiveCatalogue
@@ -45,6 +46,7 @@ class Recommender:
         self.interests = InterestEncoder(text, self.visual)
         self._stores = ThreadStores(store)
         self.live = LiveCatalogue(self.db, settings, lambda: self.interests.category_prototypes)
+        self.events_writer = GroupCommit(self._store_events)  # concurrent POST /events share a transaction
 
     def db(self) -> Store:
         """The calling thread's store connection."""
@@ -82,14 +84,19 @@ class Recommender:
 
     # -- users -----------------------------------------------------------------------------------
     def record_events(self, events: list[Event]) -> int:
-        """Validate the whole batch, then store it with the counters and user states in one transaction."""
+        """Validate the whole batch, then store it with the counters and user states in one transaction (shared
+        with batches posted at the same time: recommend/groupcommit.py)."""
         db = self.db()
         cat = self.catalogue()
         checked = validate_events(events, lambda v: v in cat.row or db.has(v))
         rows = [e.row() for e in checked]
-        n = db.add_events(rows, apply=lambda session, batch: apply_events(session, batch, self.settings))
+        n = self.events_writer.submit(rows)
         self.live.counters_changed({r[1] for r in rows})
         return n
+
+    def _store_events(self, rows: list[tuple]) -> int:
+        """One transaction: the events, their counters, the users' states and the co-engagement table."""
+        return self.db().add_events(rows, apply=lambda session, batch: apply_events(session, batch, self.settings))
 
     def set_interests(self, user_id: str, text: str = "", tags: list[str] = ()) -> dict:
         """Cold-start onboarding: free text and/or taxonomy tags, mapped to categories and stored."""

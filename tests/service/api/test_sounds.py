@@ -56,7 +56,7 @@ def test_trending_ranks_the_sound_with_more_uses_and_engagement_first(client, up
     assert client.post("/events", json={"events": events}, headers=AUTH).status_code == 200
     r = client.get("/sounds/trending", params={"window_hours": 1}).json()
     ours = {video["sound"]["sound_id"] for video in uploaded.values()}  # other modules' uploads share the store
-    top = [item for item in r["items"] if item["sound_id"] in ours][0]
+    top = next(item for item in r["items"] if item["sound_id"] in ours)
     assert top["sound_id"] == uploaded["song_later"]["sound"]["sound_id"]
     assert (top["uses_in_window"], top["events"], top["videos"]) == (2, {"like": 3}, 2)
 

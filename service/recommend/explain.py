@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from service.errors import QueryError
 from service.fusion import MODALITIES, FusedVector, blocks, contributions
 from service.recommend.catalogue import Catalogue
 
@@ -42,6 +43,12 @@ def explain_item(cat: Catalogue, query: FusedVector | None, i: int, score: float
     if stage is not None:
         explanation["stage"] = {"stage": stage[0], "status": stage[1]}
     return {"video_id": cat.ids[i], "score": round(float(score), 6), "rank": rank, "explanation": explanation}
+
+
+def check_level(level: str) -> str:
+    if level not in LEVELS:
+        raise QueryError("bad_explain", f"explain must be one of {', '.join(LEVELS)}, got {level!r}")
+    return level
 
 
 def bare_item(video_id: str | None, score: float, rank: int) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from service.recommend.catalogue import Catalogue
 from service.recommend.cofold import combined, online_co
 from service.recommend.collaborative import CoEngagement
 from service.recommend.events import Event, check_user_id, validate_events
-from service.recommend.explain import bare_item, brief_item, top_modalities
+from service.recommend.explain import bare_item, brief_item, check_level, top_modalities
 from service.recommend.feed import Feed
 from service.recommend.hybrid import BLEND_NAME, Blend
 from service.recommend.interests import InterestEncoder
@@ -139,6 +139,7 @@ class Recommender:
         (service.recommend.explain); `created_after` (unix seconds) ranks only videos stored after that time."""
         if diversity is not None and not 0.0 <= diversity <= 1.0:
             raise QueryError("bad_diversity", f"diversity must be in [0, 1], got {diversity}")
+        check_level(explain)
         cat = self.catalogue()
         if k <= 0 or not len(cat):
             return []
@@ -180,6 +181,7 @@ class Recommender:
 
     # -- item to item and text search ------------------------------------------------------------
     def similar(self, video_id: str, k: int = 10, explain: str = "full") -> list[dict]:
+        check_level(explain)
         cat = self.catalogue()
         if video_id not in cat.row:
             raise QueryError("not_indexed", f"video {video_id} is stored but not yet in the index; try again shortly")
@@ -198,6 +200,7 @@ class Recommender:
                               for n, (r, sc) in enumerate(zip(rows, scores, strict=True))])
 
     def search(self, query: str, k: int = 10, explain: str = "full") -> list[dict]:
+        check_level(explain)
         if not query or not query.strip():
             raise QueryError("empty_query", "the search query is empty")
         if self.text is None:

@@ -172,7 +172,7 @@ class _Simulation:
             (precision_at_k(ranked, relevant, k), recall_at_k(ranked, relevant, k), ndcg_at_k(ranked, gains, k)))
 
     def evaluate(self, scenario: str, user: str, gains: dict[str, float], relevant: set[str], seen: set[str]):
-        feed = [it["video_id"] for it in self.recommender.recommend(user, self.cfg.k, now=self.now)]
+        feed = [it["video_id"] for it in self.recommender.recommend(user, self.cfg.k, now=self.now, explain="false")]
         unseen = [v for v in self.all_ids if v not in seen]
         self.score(scenario, "reelsense", feed, gains, relevant - seen)
         self.score(scenario, "popularity", [v for v in self.popularity if v not in seen], gains, relevant - seen)

@@ -15,7 +15,7 @@ from service.options import RankingOptions
 from service.recommend.catalogue import Catalogue
 from service.recommend.coldstart import ColdPools
 from service.recommend.collaborative import CoEngagement
-from service.recommend.explain import explain_item
+from service.recommend.explain import bare_item, brief_item, explain_item, top_signal
 from service.recommend.exposure import STATUSES, stages_of
 from service.recommend.hybrid import Blend, HybridScorer
 from service.recommend.profiles import UserProfile
@@ -48,7 +48,8 @@ class Feed:
         self.sounds, self.db = sounds, db
         self.pools, self.recent = cold.current(cat)
         self.hybrid = HybridScorer(cat, profile, blend or Blend(), now, options.popularity_half_life_days, co)
-        self.signals: dict[int, dict[str, float]] = {}  # slot -> weighted signal contributions, for explanations
+        # every scored batch's (rows, weighted signal parts); explanations read the picked slots' values only
+        self.parts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
 
     # -- stages ----------------------------------------------------------------------------------
     def rank(self, k: int, diversity: float | None) -> list[tuple[int, float, float, str]]:
@@ -131,8 +132,7 @@ class Feed:
         if self.profile.cold:
             for label, w in self.profile.interest_tags.items():  # stated tags without a text encoder
                 rel = rel + STATED_TAG_BOOST * w * (self.cat.cols.category[rows] == self.cat.category_code(label))
-        for j, slot in enumerate(rows.tolist()):
-            self.signals[slot] = {name: round(float(v[j]), 4) for name, v in parts.items()}
+        self.parts.append((rows, parts))
         return rel, -parts.get("negative", np.zeros(len(rows)))
 
     def content_scores(self, rows: np.ndarray) -> np.ndarray:
@@ -159,15 +159,32 @@ class Feed:
                           (int(pool[j]), float(rel[j]), float(penalty[j]), "exploration"))
 
     # -- output ----------------------------------------------------------------------------------
-    def explain(self, picked: list[tuple], tags: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+    def signals(self, slots: list[int]) -> dict[int, dict[str, float]]:
+        """slot -> its weighted signal contributions (the last scoring of it), for the given slots only."""
+        wanted, found = np.array(slots, np.int64), {}
+        for rows, parts in self.parts:
+            for j in np.flatnonzero(np.isin(rows, wanted)).tolist():
+                found[int(rows[j])] = {name: round(float(v[j]), 4) for name, v in parts.items()}
+        return found
+
+    def explain(self, picked: list[tuple], tags: dict[str, dict[str, float]] | None,
+                level: str = "full") -> list[dict[str, Any]]:
+        """The items at an explanation level (service.recommend.explain); `tags` are needed for `full` only."""
+        ids = self.cat.ids
+        if level == "false":
+            return [bare_item(ids[i], score, rank + 1) for rank, (i, score, *_) in enumerate(picked)]
+        signals = self.signals([i for i, *_ in picked])
+        if level == "brief":
+            return [brief_item(ids[i], score, rank + 1, reason, top_signal(signals.get(i, {})))
+                    for rank, (i, score, _, reason) in enumerate(picked)]
         cat, profile = self.cat, self.profile
         rows = np.array([i for i, *_ in picked], np.int64)
         stage, status = stages_of(cat.cols.exposures[rows], cat.cols.engaged[rows], self.options.exposure)
         items = [self.item(cat, profile.positive, i, score, rank + 1, reason, pen, profile.interest_tags,
-                           tags.get(cat.ids[i], {}), (int(stage[rank]), STATUSES[int(status[rank])]))
+                           (tags or {}).get(cat.ids[i], {}), (int(stage[rank]), STATUSES[int(status[rank])]))
                  for rank, (i, score, pen, reason) in enumerate(picked)]
         for item, (i, *_) in zip(items, picked, strict=True):
-            item["explanation"]["signals"] = self.signals.get(i, {})
+            item["explanation"]["signals"] = signals.get(i, {})
             item["explanation"]["scoring_stage"] = self.hybrid.stage
         return items
 

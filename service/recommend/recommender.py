@@ -24,6 +24,7 @@ from service.recommend.catalogue import Catalogue
 from service.recommend.cofold import combined, online_co
 from service.recommend.collaborative import CoEngagement
 from service.recommend.events import Event, check_user_id, validate_events
+from service.recommend.explain import bare_item, brief_item, check_level, top_modalities
 from service.recommend.feed import Feed
 from service.recommend.groupcommit import GroupCommit
 from service.recommend.hybrid import BLEND_NAME, Blend
@@ -140,11 +141,12 @@ class Recommender:
 
     # -- the feed --------------------------------------------------------------------------------
     def recommend(self, user_id: str, k: int = 10, diversity: float | None = None, now: float | None = None,
-                  created_after: float | None = None) -> list[dict]:
-        """A personal feed of k videos, each with its score, rank and explanation; `created_after` (unix
-        seconds) ranks only videos stored after that time."""
+                  created_after: float | None = None, explain: str = "full") -> list[dict]:
+        """A personal feed of k videos, each with its score, rank and explanation at the level `explain`
+        (service.recommend.explain); `created_after` (unix seconds) ranks only videos stored after that time."""
         if diversity is not None and not 0.0 <= diversity <= 1.0:
             raise QueryError("bad_diversity", f"diversity must be in [0, 1], got {diversity}")
+        check_level(explain)
         cat = self.catalogue()
         if k <= 0 or not len(cat):
             return []
@@ -157,6 +159,8 @@ class Recommender:
         feed = Feed(cat, self.live.cold, profile, ranking, at, created_after, hidden, sounds, db, self.blend(),
                     self.collaborative(db, cat, profile, at))
         picked = feed.rank(k, diversity)
+        if explain != "full":
+            return _still_stored(feed.explain(picked, None, explain))
         tags = db.ranking_tags([cat.ids[i] for i, *_ in picked])
         return _still_stored(sounds.explain(feed.explain(picked, tags)))
 
@@ -183,7 +187,8 @@ class Recommender:
         return combined(online, cat.co, liked)
 
     # -- item to item and text search ------------------------------------------------------------
-    def similar(self, video_id: str, k: int = 10) -> list[dict]:
+    def similar(self, video_id: str, k: int = 10, explain: str = "full") -> list[dict]:
+        check_level(explain)
         cat = self.catalogue()
         if video_id not in cat.row:
             raise QueryError("not_indexed", f"video {video_id} is stored but not yet in the index; try again shortly")
@@ -193,13 +198,16 @@ class Recommender:
         hits = cat.index.search(vector, k + 1)
         rows = hits.rows[(hits.rows != i) & cat.vectors.alive[hits.rows]][:k]
         scores = cat.vectors.scores(rows, vector)
+        if explain != "full":
+            return _light(cat, query, rows, scores, "similar", explain)
         tags = self.db().ranking_tags([video_id, *(cat.ids[r] for r in rows)])
         interests = tags.get(video_id, {})
         return _still_stored([Feed.item(cat, query, int(r), float(sc), n + 1, "similar", 0.0, interests,
                                         tags.get(cat.ids[r], {}))
                               for n, (r, sc) in enumerate(zip(rows, scores, strict=True))])
 
-    def search(self, query: str, k: int = 10) -> list[dict]:
+    def search(self, query: str, k: int = 10, explain: str = "full") -> list[dict]:
+        check_level(explain)
         if not query or not query.strip():
             raise QueryError("empty_query", "the search query is empty")
         if self.text is None:
@@ -218,6 +226,8 @@ class Recommender:
         scores = cat.vectors.scores(rows, q.vector)
         order = np.argsort(-scores, kind="stable")
         rows, scores = rows[order], scores[order]
+        if explain != "full":
+            return _light(cat, q, rows, scores, "search", explain)
         words = [tag_label(w) for w in re.findall(r"\w+", query)]
         matched = self.interests.tags(query, words) | {w: 1.0 for w in words}
         tags = self.db().ranking_tags([cat.ids[r] for r in rows])
@@ -247,6 +257,17 @@ class Recommender:
     def close(self) -> None:
         """Close the per-thread connections this recommender opened (the creator closes `store`)."""
         self._stores.close()
+
+
+def _light(cat: Catalogue, query: FusedVector, rows: np.ndarray, scores: np.ndarray, reason: str,
+           level: str) -> list[dict]:
+    """Similar or search items explained `brief` (the top modality, all rows at once) or not at all."""
+    if level == "false":
+        return _still_stored([bare_item(cat.ids[r], sc, n + 1) for n, (r, sc) in enumerate(zip(rows.tolist(), scores,
+                                                                                              strict=True))])
+    tops = top_modalities(query, cat, rows)
+    return _still_stored([brief_item(cat.ids[r], sc, n + 1, reason, top)
+                          for n, (r, sc, top) in enumerate(zip(rows.tolist(), scores, tops, strict=True))])
 
 
 def _still_stored(items: list[dict]) -> list[dict]:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from service.api.answers import Explain, FastJSON
 from service.api.auth import issue_token
 from service.api.deps import ApiDep, RecommenderDep, RequireApiKey, RequireUserAccess, UserId
 from service.api.schemas import (
@@ -82,11 +83,11 @@ def issue_user_token(user_id: UserId, api: ApiDep) -> UserToken:
     return UserToken(user_id=user_id, token=token, expires_at=expires)
 
 
-@router.get("/users/{user_id}/recommendations", dependencies=[RequireUserAccess],
+@router.get("/users/{user_id}/recommendations", dependencies=[RequireUserAccess], response_model=Recommendations,
             responses=error_responses(401, 403, 422))
 def recommendations(user_id: UserId, recommender: RecommenderDep, k: K = 10, diversity: Diversity = None,
-                    created_after: CreatedAfter = None) -> Recommendations:
-    """Ranked video ids with scores and explanations (per-modality contributions); `created_after` limits the
-    feed to videos stored after that time."""
-    return Recommendations(user_id=user_id, items=recommender.recommend(user_id, k, diversity,
-                                                                        created_after=created_after))
+                    created_after: CreatedAfter = None, explain: Explain = "brief") -> FastJSON:
+    """Ranked video ids with scores and explanations (`explain`: brief by default, full for per-modality
+    contributions and signals); `created_after` limits the feed to videos stored after that time."""
+    items = recommender.recommend(user_id, k, diversity, created_after=created_after, explain=explain)
+    return FastJSON({"user_id": user_id, "items": items})

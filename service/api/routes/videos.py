@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from service.api.answers import Explain, FastJSON
 from service.api.deps import IngestDep, KnownVideo, RecommenderDep, RequireApiKey, StoreDep, VideoId
 from service.api.schemas import (
     JobAccepted,
@@ -73,11 +74,11 @@ def delete_video(video_id: VideoId, store: StoreDep, recommender: RecommenderDep
     return VideoDeleted(id=video_id, deleted=True)
 
 
-@router.get("/{video_id}/similar", responses=error_responses(404, 409, 422))
-def similar_videos(video: KnownVideo, recommender: RecommenderDep, k: K = 10) -> SimilarVideos:
+@router.get("/{video_id}/similar", response_model=SimilarVideos, responses=error_responses(404, 409, 422))
+def similar_videos(video: KnownVideo, recommender: RecommenderDep, k: K = 10, explain: Explain = "brief") -> FastJSON:
     """Nearest videos by fused-vector cosine, with per-modality contributions. 409 `not_indexed`: stored, but
     not yet in the index (try again shortly)."""
-    return SimilarVideos(video_id=video.id, items=recommender.similar(video.id, k))
+    return FastJSON({"video_id": video.id, "items": recommender.similar(video.id, k, explain)})
 
 
 @router.get("/{video_id}/frames/{index}.jpg", response_class=Response,

@@ -83,7 +83,7 @@ class Replay:
                 self.main.set_interests(req.user, req.stated)
             for name, rec in self.recommenders.items():
                 rec.live.cold.refresh(rec.catalogue(), now=req.t)
-                feed = rec.recommend(req.user, K + len(req.exclude), diversity=diversity, now=req.t)
+                feed = rec.recommend(req.user, K + len(req.exclude), diversity=diversity, now=req.t, explain="false")
                 ranked = [self.item_of[it["video_id"]] for it in feed]
                 out[name][i] = [m for m in ranked if m not in req.exclude][:K]
         return out

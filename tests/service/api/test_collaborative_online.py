@@ -25,7 +25,8 @@ def test_a_new_users_first_like_brings_what_users_like_them_liked_with_no_fit(cl
     after_a, after_c = _feed(client, "co-new-a"), _feed(client, "co-new-c")
     assert after_a.index(b) < after_a.index(d), after_a
     assert after_c.index(d) < after_c.index(b), after_c
-    r = client.get("/users/co-new-a/recommendations", params={"k": 10, "diversity": 0.0}, headers=AUTH).json()
+    r = client.get("/users/co-new-a/recommendations", params={"k": 10, "diversity": 0.0, "explain": "full"},
+                   headers=AUTH).json()
     signals = {i["video_id"]: i["explanation"]["signals"] for i in r["items"]}
     assert signals[b]["collaborative"] > signals[d].get("collaborative", 0.0)
 

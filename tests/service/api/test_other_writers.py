@@ -55,7 +55,8 @@ def imported(served, analyzer, tmp_path_factory) -> dict[str, str]:
 
 
 def feed(http, user: str = "anyone") -> dict[str, dict]:
-    items = http.get(f"/users/{user}/recommendations", params={"k": 50}, headers=AUTH).json()["items"]
+    params = {"k": 50, "explain": "full"}
+    items = http.get(f"/users/{user}/recommendations", params=params, headers=AUTH).json()["items"]
     return {item["video_id"]: item for item in items}
 
 

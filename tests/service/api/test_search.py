@@ -8,7 +8,7 @@ def test_search_ranks_the_matching_clip_first(client, indexed):
 
 
 def test_search_items_are_ranked_with_explanations(client, indexed):
-    hits = client.get("/search", params={"q": "cat running around", "k": 3}).json()["items"]
+    hits = client.get("/search", params={"q": "cat running around", "k": 3, "explain": "full"}).json()["items"]
     assert [h["rank"] for h in hits] == [1, 2, 3]
     assert all(set(h) == {"video_id", "score", "rank", "explanation", "moment"} for h in hits)
     assert set(hits[0]["explanation"]["contributions"]) == {"text", "visual", "audio"}

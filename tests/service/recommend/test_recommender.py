@@ -149,3 +149,14 @@ def test_a_large_catalogue_updates_its_index_in_place_and_restarts_from_disk(sam
         assert restarted.catalogue().index.kind == "hnsw"
         ids = [item["video_id"] for item in restarted.similar(records[0].id, k=7)]
         assert records[2].id not in ids and records[7].id in ids
+
+
+def test_explain_levels_in_the_library(rec, sample_store):
+    """The API's `explain` levels are the recommender's: `false` no explanation, `brief` reason and top part, and
+    anything else is a QueryError (the API refuses it earlier, as 422 invalid_request)."""
+    assert all("explanation" not in item for item in rec.recommend("levels", k=3, explain="false"))
+    brief = rec.similar(sample_store.records()[0].id, k=2, explain="brief")
+    assert all(set(item["explanation"]) == {"reason", "top", "contribution"} for item in brief)
+    for call in (lambda: rec.recommend("levels", explain="none"), lambda: rec.search("pasta", explain="short")):
+        with pytest.raises(QueryError):
+            call()

@@ -108,7 +108,7 @@ async function loadFeed(cause) {
   const error = $("feed-error");
   const result = await guarded(null, error, async () => {
     const [feed, profile] = await Promise.all([
-      api("GET", `/users/${encodeURIComponent(state.user)}/recommendations`, { query: { k: FEED_SIZE } }),
+      api("GET", `/users/${encodeURIComponent(state.user)}/recommendations`, { query: { k: FEED_SIZE, explain: "full" } }),
       api("GET", `/users/${encodeURIComponent(state.user)}/profile`),
     ]);
     const { changes, words } = compare(state.previous, feed.items);

@@ -29,7 +29,7 @@ async function show(heading, load, button) {
 export async function moreLike(videoId) {
   const video = await getVideo(videoId).catch(() => null);
   const name = video ? `“${video.title || videoId.slice(0, 8)}”` : videoId.slice(0, 8);
-  await show(`More like ${name}`, () => api("GET", `/videos/${videoId}/similar`, { query: { k: RESULTS } }), null);
+  await show(`More like ${name}`, () => api("GET", `/videos/${videoId}/similar`, { query: { k: RESULTS, explain: "full" } }), null);
 }
 
 export function setupSearch({ onOpen }) {
@@ -38,6 +38,6 @@ export function setupSearch({ onOpen }) {
     event.preventDefault();
     const q = $("q").value.trim();
     if (!q) return;
-    show(`Results for “${q}”`, () => api("GET", "/search", { query: { q, k: RESULTS } }), event.submitter);
+    show(`Results for “${q}”`, () => api("GET", "/search", { query: { q, k: RESULTS, explain: "full" } }), event.submitter);
   });
 }

@@ -45,6 +45,15 @@ class StateSession:
         return [EventRow(*r) for r in self._conn.execute(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE user_id=? ORDER BY ts, id", (user_id,))]
 
+    def users_events(self, user_ids: Iterable[str]) -> dict[str, list[EventRow]]:
+        """Several users' events, each in time order (a batch of first-time users is rebuilt in a few reads)."""
+        out: dict[str, list[EventRow]] = {}
+        for part in chunks(sorted(set(user_ids))):
+            for r in self._conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE user_id IN "
+                                        f"({','.join('?' * len(part))}) ORDER BY user_id, ts, id", part):
+                out.setdefault(r[0], []).append(EventRow(*r))
+        return out
+
     def read_states(self, user_ids: list[str]) -> dict[str, StateRow]:
         return userstate.read_states(self._conn, user_ids)
 

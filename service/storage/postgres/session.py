@@ -44,6 +44,13 @@ class PgStateSession:
         return [EventRow(*r) for r in self._conn.execute(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE user_id=%s ORDER BY ts, id", (user_id,))]
 
+    def users_events(self, user_ids: Iterable[str]) -> dict[str, list[EventRow]]:
+        out: dict[str, list[EventRow]] = {}
+        for r in self._conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE user_id = ANY(%s) "
+                                    "ORDER BY user_id, ts, id", (sorted(set(user_ids)),)):
+            out.setdefault(r[0], []).append(EventRow(*r))
+        return out
+
     def read_states(self, user_ids: list[str]) -> dict[str, StateRow]:
         return {r[0]: _state(r[1:]) for r in self._conn.execute(
             f"SELECT user_id, {_STATE} FROM user_state WHERE user_id = ANY(%s)", (list(user_ids),))}

@@ -106,7 +106,7 @@ def preload(db: Path, n: int, videos: int, users: int, seed: int, env: dict[str,
 
 
 class Server:
-    def __init__(self, db: Path, env: dict[str, str]):
+    def __init__(self, db: Path, env: dict[str, str], *extra: str):
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
@@ -114,7 +114,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--db", str(db), "--port",
-                                      str(self.port)], env=env, cwd=REPO)
+                                      str(self.port), *extra], env=env, cwd=REPO)
         import httpx
 
         while True:

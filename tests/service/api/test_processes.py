@@ -29,14 +29,16 @@ VISIBLE_WITHIN_S = 1.0  # a write through one process is in every answer of the 
 
 
 @pytest.fixture(scope="module")
-def server(settings_factory):
-    """(settings, server process, its port, {clip: id}): `serve --processes 2 --workers 2`, both children ready,
-    two sample clips uploaded through the port."""
+def server(settings_factory, tmp_path_factory):
+    """(settings, server process, its port, {clip: id}, its log): `serve --processes 2 --workers 2`, both
+    children ready, two sample clips uploaded through the port."""
     settings = settings_factory(api_keys=KEY)
     port = free_port()
     env = settings_env(settings, api_keys=KEY, change_poll_s="0.1", index_exact_max="0")
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--processes", "2",
-                             "--workers", "2", "--db", str(settings.database)], env=env, cwd=REPO)
+    log = tmp_path_factory.mktemp("log") / "serve.log"  # --verbose: the access lines of both children
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "--verbose", "serve", "--port", str(port),
+                             "--processes", "2", "--workers", "2", "--db", str(settings.database)], env=env, cwd=REPO,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
             assert eventually(lambda: _ready(http, proc), timeout=300, every=0.5), "the server never got ready"
@@ -53,7 +55,7 @@ def server(settings_factory):
                 r = upload(http, name)
                 assert r.status_code in (200, 201), r.text
                 ids[name] = r.json()["id"]
-        yield settings, proc, port, ids
+        yield settings, proc, port, ids, log
     finally:
         family = descendants(proc.pid)
         if proc.poll() is None:
@@ -130,7 +132,7 @@ def answered_by(children: list[int], port: int, request: Callable[[httpx.Client,
 
 
 def test_two_serving_processes_are_children_of_the_server(server):
-    _, proc, port, _ = server
+    _, proc, port, _, _ = server
     children = serving_children(proc.pid)
     assert len(children) == 2, children
     ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=30)
@@ -139,7 +141,7 @@ def test_two_serving_processes_are_children_of_the_server(server):
 
 
 def test_feed_requests_in_parallel_all_answer_and_both_processes_answer(server):
-    _, proc, port, ids = server
+    _, proc, port, ids, _ = server
     children = serving_children(proc.pid)
     clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) for _ in range(8)]
     try:
@@ -162,7 +164,7 @@ def test_feed_requests_in_parallel_all_answer_and_both_processes_answer(server):
 
 
 def test_an_event_through_the_port_is_in_every_later_answer(server):
-    _, proc, port, ids = server
+    _, proc, port, ids, _ = server
     children = serving_children(proc.pid)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
         r = http.post("/events", json={"events": [{"user_id": "liker", "video_id": ids["gym_workout"],
@@ -174,7 +176,7 @@ def test_an_event_through_the_port_is_in_every_later_answer(server):
 
 
 def test_an_upload_through_one_process_is_in_every_feed_of_both_within_a_second(server):
-    _, proc, port, _ = server
+    _, proc, port, _, _ = server
     children = serving_children(proc.pid)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
         r = upload(http, "cat_zoomies")
@@ -190,7 +192,7 @@ def test_an_upload_through_one_process_is_in_every_feed_of_both_within_a_second(
 
 
 def test_sigint_stops_the_server_and_every_child(server):
-    settings, proc, _, _ = server
+    settings, proc, _, _, log = server
     family = descendants(proc.pid)
     assert len(family) >= 4  # two serving children, their analysis workers (and a resource tracker)
     proc.send_signal(signal.SIGINT)
@@ -199,3 +201,6 @@ def test_sigint_stops_the_server_and_every_child(server):
     saved = index_dir(settings.database)
     assert (saved / "meta.json").exists()  # both children saved the index, in turn, none broke the folder
     assert not saved.with_name(saved.name + ".tmp").exists()
+    lines = log.read_text()
+    assert "Started parent process" in lines and "/users/~/profile" in lines
+    assert "liker" not in lines and "newcomer" not in lines  # both children answered them: both redact

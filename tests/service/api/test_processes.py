@@ -204,3 +204,14 @@ def test_sigint_stops_the_server_and_every_child(server):
     lines = log.read_text()
     assert "Started parent process" in lines and "/users/~/profile" in lines
     assert "liker" not in lines and "newcomer" not in lines  # both children answered them: both redact
+
+
+@pytest.mark.parametrize(("extra", "code"), [(["--processes", "2", "--index", "."], "index_needs_one_process"),
+                                             (["--processes", "-1"], "invalid_processes")])
+def test_serve_refuses_index_with_several_processes_and_a_negative_count(settings_factory, extra, code):
+    settings = settings_factory()
+    done = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--port", str(free_port()), *extra,
+                           "--db", str(settings.database)], env=settings_env(settings), cwd=REPO,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    assert f"error [{code}]" in done.stderr

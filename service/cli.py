@@ -315,12 +315,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CommandError("not_found", f"{args.index} does not exist")
     if not settings.api.api_keys:
         _say("warning: no API key configured (REELSENSE_API_KEYS): write endpoints answer 401")
+    processes = _serve_processes(args, settings)
+    if processes > 1:
+        from service.api.processes import serve_processes
+
+        return serve_processes(settings, processes, args.host, args.port, args.verbose)
     app = create_app(settings, index_folder=args.index)
     configure_access_log(keep_user_ids=settings.log_user_ids)
     # X-Forwarded-For is read by the app from REELSENSE_TRUSTED_PROXIES only, not also by uvicorn's own default.
     uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning",
                 proxy_headers=False)
     return 0
+
+
+def _serve_processes(args: argparse.Namespace, settings) -> int:
+    """How many processes serve (service/api/processes.py); `--index` is refused with more than one."""
+    from service.api.processes import process_count
+    from service.errors import CommandError
+
+    requested = settings.serve_processes if args.processes is None else args.processes
+    if requested < 0:
+        raise CommandError("invalid_processes", f"--processes must be 0 (one per core) or more, not {requested}")
+    processes = process_count(requested)
+    if processes > 1 and args.index:
+        raise CommandError("index_needs_one_process", "--index embeds in one serving process: use --processes 1, "
+                           "or run `reelsense embed FOLDER --db ...` beside the servers (they follow its writes)")
+    return processes
 
 
 # -- moving a store --------------------------------------------------------------------------------

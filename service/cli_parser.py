@@ -158,6 +158,9 @@ def _serve_command(sub, commands: dict[str, Callable]) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--db", help=DB_HELP)
     serve.add_argument("--workers", type=int, help="analysis worker processes (default: REELSENSE_WORKERS)")
+    serve.add_argument("--processes", type=int, metavar="N", help="HTTP processes on the one port, over one store "
+                       "(0: one per core; default: REELSENSE_SERVE_PROCESSES, 1); REELSENSE_WORKERS is split among "
+                       "them")
     serve.add_argument("--index", metavar="FOLDER", help="embed the videos under FOLDER in the background at startup")
     serve.set_defaults(func=commands["serve"])
 

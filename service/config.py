@@ -194,7 +194,8 @@ class Settings(BaseSettings):
     api_keys: str = ""  # comma-separated keys for write endpoints; empty: writes are refused until one is set
     log_user_ids: bool = False  # keep user ids and tokens in `serve --verbose` access lines (service/api/accesslog.py)
     cors_origins: str = ""  # comma-separated origins allowed by CORS; empty: CORS off
-    workers: PositiveInt = 2  # decoder/extractor worker processes
+    workers: PositiveInt = 2  # decoder/extractor worker processes (on the host: split among serve_processes)
+    serve_processes: Annotated[int, Field(ge=0)] = 1  # `serve --processes`: HTTP processes on one port (0: per core)
     job_timeout_s: Positive = 120.0  # wall-clock limit for decoding + extraction of one upload
     worker_memory_mb: Annotated[int, Field(ge=0)] = 2048  # address-space headroom above the loaded models
     worker_max_jobs: PositiveInt = 200  # a worker is replaced after this many jobs (recycling)

@@ -7,11 +7,14 @@ labels the store no longer has). A catalogue small enough for exact search is re
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -82,8 +85,26 @@ def _build_hnsw(store: Store, settings: Settings, dims: dict[str, int], capacity
     return cat
 
 
+@contextmanager
+def _turns(folder: Path, exclusive: bool) -> Iterator[None]:
+    """Loads (shared) and saves (exclusive) of the saved index by the processes of one host (`serve --processes`,
+    `import` beside a server) take turns on `<folder>.lock`: a save renames the folders the others read."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.with_name(folder.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield  # closing the file releases the lock
+
+
 def _load_saved(store: Store, settings: Settings, dims: dict[str, int], capacity: int) -> Catalogue | None:
     folder = index_dir(store.path)
+    if not folder.exists():
+        return None
+    with _turns(folder, exclusive=False):
+        return _read_saved(folder, store, settings, dims, capacity)
+
+
+def _read_saved(folder: Path, store: Store, settings: Settings, dims: dict[str, int],
+                capacity: int) -> Catalogue | None:
     try:
         meta = json.loads((folder / "meta.json").read_text())
     except (OSError, ValueError):
@@ -139,6 +160,12 @@ def save_catalogue(cat: Catalogue, store: Store, settings: Settings) -> Path | N
     if not isinstance(cat.index, HnswIndex):
         return None
     folder = index_dir(store.path)
+    with _turns(folder, exclusive=True):
+        _write_saved(cat, store, settings, folder)
+    return folder
+
+
+def _write_saved(cat: Catalogue, store: Store, settings: Settings, folder: Path) -> None:
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -154,7 +181,6 @@ def save_catalogue(cat: Catalogue, store: Store, settings: Settings) -> Path | N
         folder.rename(old)
     tmp.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
-    return folder
 
 
 def load_counters(cat: Catalogue, store: Store) -> None:

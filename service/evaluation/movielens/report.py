@@ -63,14 +63,18 @@ class Table:
 
 
 def lift(table: Table, scenario: str, method: str = "reelsense") -> dict | None:
-    """NDCG@10 of `method` over the best baseline (by mean over folds), paired per fold, with its interval."""
+    """NDCG@10 of `method` over the best baseline (by mean over folds): mean(ours) / mean(best) - 1, with the
+    interval of the paired per-fold differences scaled by mean(best) (a fold where a baseline scores 0 is fine)."""
     ours = table.per_fold(scenario, method)
     base = {b: table.per_fold(scenario, b) for b in BASELINES}
     base = {b: v for b, v in base.items() if v and set(v) == set(ours)}
     if not ours or not base:
         return None
     best = max(base, key=lambda b: np.mean([v[1] for v in base[b].values()]))
-    lifts = [ours[f][1] / base[best][f][1] - 1 for f in ours]
+    scale = float(np.mean([v[1] for v in base[best].values()]))
+    if scale <= 0:
+        return None
+    lifts = [(ours[f][1] - base[best][f][1]) / scale for f in ours]
     mean, half = interval(lifts)
     return {"best": best, "lift": mean, "half_interval": half, "per_fold": lifts, "target": TARGET_LIFT,
             "met": mean >= TARGET_LIFT, "met_at_lower_bound": half is not None and mean - half >= TARGET_LIFT}

@@ -37,16 +37,28 @@ def test_folds_are_averaged_first_then_summarised():
 
 def test_the_lift_is_paired_per_fold_against_the_best_baseline():
     table = Table()
-    for fold, (ours, pop, ease) in enumerate(((6, 5, 4), (11, 10, 2), (8, 8, 1))):
+    for fold, (ours, pop, ease) in enumerate(((6, 5, 4), (9, 8, 2), (9, 5, 0))):  # hits out of 12 requests
         table.fold = fold
         for method, hits in (("reelsense", ours), ("popularity", pop), ("ease^r", ease)):
             for i in range(12):
                 table.add("new user, 1 event", method, [1] if i < hits else [2], {1})
     up = lift(table, "new user, 1 event")
     assert up["best"] == "popularity"
-    assert up["per_fold"] == pytest.approx([0.2, 0.1, 0.0])
-    assert up["lift"] == pytest.approx(0.1) and up["met"] and not up["met_at_lower_bound"]
-    assert up["half_interval"] == pytest.approx(4.302653 * 0.1 / math.sqrt(3), rel=1e-6)
+    assert up["lift"] == pytest.approx((8 / 12) / (6 / 12) - 1)  # mean over folds 8/12 against 6/12
+    assert up["per_fold"] == pytest.approx([1 / 6, 1 / 6, 4 / 6])  # differences over popularity's mean 6/12
+    assert up["met"] and not up["met_at_lower_bound"]
+    assert up["half_interval"] == pytest.approx(4.302653 * math.sqrt(3) / 6 / math.sqrt(3), rel=1e-6)
+    assert lift(table, "new user, 1 event", method="ease^r")["lift"] == pytest.approx(2 / 6 - 1)  # a zero fold
     out = to_json(table, EvalConfig(), METHODS)["scenarios"]["new user, 1 event"]
     assert set(out["methods"]) == {"reelsense", "popularity", "ease^r"}
     assert out["lift"]["best"] == "popularity"
+
+
+def test_a_fold_where_the_best_baseline_scores_zero_still_has_a_lift():
+    table = Table()
+    for fold, (ours, pop) in enumerate(((1, 0), (2, 2))):
+        table.fold = fold
+        for method, hits in (("reelsense", ours), ("popularity", pop)):
+            for i in range(4):
+                table.add("new items, known users", method, [1] if i < hits else [2], {1})
+    assert lift(table, "new items, known users")["lift"] == pytest.approx(0.5)  # 3/8 against 2/8

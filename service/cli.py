@@ -247,14 +247,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     components = _components(args)
     if args.movielens:
-        from service.evaluation.movielens.run import EvalConfig, evaluate_movielens, format_table
+        from service.evaluation.movielens.report import format_table, to_json
+        from service.evaluation.movielens.run import METHODS, EvalConfig, evaluate_movielens
 
         cfg = EvalConfig(folds=args.folds, run_folds=min(args.run_folds or args.folds, args.folds), seed=args.seed,
                          half_life_days=args.half_life_days, lightfm=not args.no_lightfm,
                          new_items=not args.skip_new_items, fit=not args.no_fit)
         table = evaluate_movielens(Path(args.movielens), components.settings, components.text, cfg,
                                    components.settings.data_dir / "movielens", say=_say)
-        print(format_table(table, cfg))
+        print(json.dumps(to_json(table, cfg, METHODS), indent=2) if args.json else format_table(table, cfg, METHODS))
         return 0
     cfg = SimulationConfig(test_users=args.users, videos=args.videos, seed=args.seed, k=args.k)
     figures = run_simulation(components.settings, cfg, None if args.no_text else components.text)

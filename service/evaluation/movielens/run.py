@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +17,8 @@ from service.evaluation.movielens import baselines
 from service.evaluation.movielens.data import MovieLens, read_movielens, text_records
 from service.evaluation.movielens.itemitem import EaseBaseline, ItemKnnBaseline
 from service.evaluation.movielens.protocol import (
-    SCENARIOS,
     Request,
     by_user,
-    metrics,
     new_item_requests,
     new_items,
     new_user_requests,
@@ -28,14 +26,13 @@ from service.evaluation.movielens.protocol import (
     user_folds,
 )
 from service.evaluation.movielens.replay import Replay, events_of
+from service.evaluation.movielens.report import Table
 from service.storage import SCHEMA_VERSION, Store
 
 log = logging.getLogger(__name__)
 EXPLORATION_SHARES = (0.1, 0.2)  # exploration slots measured for their cost
 METHODS = ("reelsense", *(f"reelsense + exploration {s:g}" for s in EXPLORATION_SHARES),
            "reelsense (served defaults)", "random", "popularity", "plain content", "lightfm", "ease^r", "itemknn")
-BASELINES = ("popularity", "lightfm", "ease^r", "itemknn")  # what the target lift is measured against
-TARGET_LIFT = 0.05  # NDCG@10 at least 5% above the best of popularity and LightFM
 
 
 @dataclass
@@ -48,22 +45,6 @@ class EvalConfig:
     lightfm: bool = True
     new_items: bool = True
     fit: bool = True  # False (`--no-fit`): what a server gets before anyone runs `reelsense fit`
-
-
-@dataclass
-class Table:
-    rows: dict[tuple[str, str], list[tuple[float, float]]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, scenario: str, method: str, ranked: list[int], relevant: set[int]) -> None:
-        self.rows.setdefault((scenario, method), []).append(metrics(ranked, relevant))
-
-    def mean(self, scenario: str, method: str) -> tuple[int, float, float] | None:
-        values = self.rows.get((scenario, method))
-        if not values:
-            return None
-        arr = np.array(values)
-        return len(values), float(arr[:, 0].mean()), float(arr[:, 1].mean())
 
 
 def variants(settings: Settings, cfg: EvalConfig) -> dict[str, Settings]:
@@ -130,6 +111,7 @@ def run_new_users(data: MovieLens, cfg: EvalConfig, settings: Settings, text, ba
         lfm = baselines.LightFMBaseline(data, train, history, cfg.seed) if cfg.lightfm else None
         pop = baselines.popularity(data, train)
         item_item = {"ease^r": EaseBaseline(data, train, cfg.seed), "itemknn": ItemKnnBaseline(data, train)}
+        table.fold = f
         say(f"fold {f}: EASE^R lambda {item_item['ease^r'].lam:g} (picked on training users)")
         replay = Replay(base_db, base_db.with_name(f"{base_db.stem}-fold{f}.db"), data, variants(settings, cfg), text)
         try:
@@ -170,7 +152,9 @@ def run_new_items(data: MovieLens, cfg: EvalConfig, settings: Settings, text, ba
     finally:
         replay.close()
     rng = np.random.default_rng(cfg.seed)
+    fold_of = {u: f for f, users in enumerate(user_folds(data, cfg.folds, cfg.seed)) for u in users}
     for req, top in zip(requests, ranked, strict=True):
+        table.fold = fold_of[req.user]  # one split: the interval is over the users' fold groups
         table.add(req.scenario, "reelsense", top, req.relevant)
         _baselines(table, req, data, vectors, None, lfm, held, rng, text, item_item)
     say(f"new items: {len(held)} held-out movies, {len(requests)} users, {time.perf_counter() - started:.0f} s")
@@ -194,32 +178,3 @@ def evaluate_movielens(folder: Path, settings: Settings, text, cfg: EvalConfig, 
         run_new_items(data, cfg, settings, text, base_db, vectors, table, say)
     run_new_users(data, cfg, settings, text, base_db, vectors, table, say)
     return table
-
-
-def format_table(table: Table, cfg: EvalConfig) -> str:
-    lines = [f"reelsense {'after a per-fold fit' if cfg.fit else 'with no fit (online co-engagement only)'}",
-             f"{'scenario':<28} {'method':<28} {'users':>5}  recall@10  NDCG@10"]
-    for scenario in SCENARIOS:
-        for method in METHODS:
-            m = table.mean(scenario, method)
-            if m is None:
-                continue
-            lines.append(f"{scenario:<28} {method:<28} {m[0]:>5}  {m[1]:>9.4f}  {m[2]:>7.4f}")
-        lines.append(_target_line(table, scenario))
-    return "\n".join([*lines, *table.notes])
-
-
-def _target_line(table: Table, scenario: str) -> str:
-    ours = table.mean(scenario, "reelsense")
-    if ours is None:
-        return ""
-    best = [m[2] for m in (table.mean(scenario, b) for b in BASELINES) if m]
-    parts = []
-    if best:
-        bar = max(best) * (1 + TARGET_LIFT)
-        parts.append(f"vs best of {'/'.join(BASELINES)} {max(best):.4f}: {ours[2] / max(best) - 1:+.1%} "
-                     f"(target +5%: {'met' if ours[2] >= bar else 'missed'})")
-    content = table.mean(scenario, "plain content")
-    if content:
-        parts.append(f"vs plain content {content[2]:.4f}: {'above' if ours[2] > content[2] else 'NOT above'}")
-    return "  -> " + "; ".join(parts)

@@ -5,7 +5,8 @@ import pytest
 
 from service.evaluation.movielens.data import read_movielens
 from service.evaluation.movielens.protocol import SCENARIOS
-from service.evaluation.movielens.run import EvalConfig, evaluate_movielens, format_table
+from service.evaluation.movielens.report import format_table
+from service.evaluation.movielens.run import METHODS, EvalConfig, evaluate_movielens
 from tests.helpers.movielens import synthetic_ratings, write_100k, write_latest
 
 
@@ -47,7 +48,7 @@ def test_the_ranker_learns_taste_from_a_few_events(table):
 
 
 def test_the_table_says_why_lightfm_is_missing(table):
-    text = format_table(table, EvalConfig())
+    text = format_table(table, EvalConfig(), METHODS)
     assert "LightFM column skipped" in text
     assert "new user, stated interests" in text and "target +5%" in text
 

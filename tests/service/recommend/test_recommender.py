@@ -160,3 +160,25 @@ def test_explain_levels_in_the_library(rec, sample_store):
     for call in (lambda: rec.recommend("levels", explain="none"), lambda: rec.search("pasta", explain="short")):
         with pytest.raises(QueryError):
             call()
+
+
+def test_recommenders_saving_one_index_at_once_take_turns(sample_store, analyzer, tmp_path):
+    """Several processes of one host (`serve --processes`) save the same `<db>.index/` at shutdown: here two
+    recommenders with their own catalogues, each saving from its own threads; every save completes and the
+    folder left is whole (the lock file makes them take turns)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from service.recommend.loading import index_dir
+
+    settings = analyzer.settings.model_copy(update={"index_exact_max": 2})
+    with Store(tmp_path / "shared.db") as store:
+        store.add_many(sample_store.records()[:6])
+        recs = [Recommender(store, settings, text=analyzer.text) for _ in range(2)]
+        for r in recs:
+            assert r.catalogue().index.kind == "hnsw"
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda i: recs[i % 2].save_index(), range(24)))  # raises what a save raised
+        folder = index_dir(store.path)
+        assert json.loads((folder / "meta.json").read_text())["videos"] == 6
+        assert not folder.with_name(folder.name + ".tmp").exists()
+        assert len(Recommender(store, settings, text=analyzer.text).catalogue()) == 6

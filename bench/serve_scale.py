@@ -190,7 +190,7 @@ def query_load(base: str, videos: int, users: int, clients: int, requests: int) 
     def client(kind: str, n: int) -> dict[str, list[float]]:
         rng = np.random.default_rng(1000 + n)
         out: dict[str, list[float]] = {}
-        with httpx.Client(base_url=base, timeout=120) as http:
+        with httpx.Client(base_url=base, timeout=120, headers={"X-API-Key": KEY}) as http:
             for r in range(requests):
                 url, params = request(kind, n, r, rng)
                 name = kind if kind != "feed" else ("feed warm" if r % 2 == 0 else "feed cold")

@@ -7,15 +7,13 @@ events' users are new to the store, as on a first day (a second round would post
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.serve_scale import TARGETS, Server, load, post_events, random_clip_checkpoint, server_env  # noqa: E402
+from bench.serve_scale import TARGETS, Server, bench_workdir, load, post_events, random_clip_checkpoint, server_env  # noqa: E402
 
 
 def main() -> int:
@@ -27,10 +25,8 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path)
     args = ap.parse_args()
     args.clients = 0  # load() prints it
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="reelsense-ingest-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = server_env(workdir, random_clip_checkpoint(workdir.parent))
-    try:
+    with bench_workdir(args.workdir, "reelsense-ingest-") as workdir:
+        env = server_env(workdir, random_clip_checkpoint(workdir.parent))
         load(args, workdir, workdir / "serve.db", env, http_events=args.events)
         server = Server(workdir / "serve.db", env)
         try:
@@ -40,9 +36,6 @@ def main() -> int:
                   f"   target >= {TARGETS['ingest']:,.0f}  {ok}", flush=True)
         finally:
             server.stop()
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.serve_scale import TARGETS, Server, load, pct, query_load, random_clip_checkpoint, server_env  # noqa: E402
+from bench.serve_scale import TARGETS, Server, bench_workdir, load, pct, query_load, random_clip_checkpoint, server_env  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -70,20 +68,15 @@ def main() -> int:
     ap.add_argument("--processes", default="1,2", help="comma-separated process counts, measured in turn")
     ap.add_argument("--workdir", type=Path)
     args = ap.parse_args()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="reelsense-procs-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = server_env(workdir, random_clip_checkpoint(workdir.parent))
     target_ms = TARGETS["feed_p99_ms"][1_000_000 if args.videos > 100_000 else 100_000]
-    try:
+    with bench_workdir(args.workdir, "reelsense-procs-") as workdir:
+        env = server_env(workdir, random_clip_checkpoint(workdir.parent))
         load(args, workdir, workdir / "serve.db", env, http_events=0)
         rates = {n: measure(args, workdir / "serve.db", env, n, target_ms)
                  for n in (int(p) for p in args.processes.split(","))}
         base = rates[min(rates)]
         print("  throughput vs one process: " + ", ".join(f"{n}: {r / base:.2f}x" for n, r in rates.items()),
               f"({os.cpu_count()} cores)", flush=True)
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -23,7 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +147,18 @@ class Server:
             self.proc.wait(timeout=600)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+@contextmanager
+def bench_workdir(given: Path | None, prefix: str) -> Iterator[Path]:
+    """The folder a benchmark works in: `given` (kept), or a temporary one removed at the end."""
+    workdir = given or Path(tempfile.mkdtemp(prefix=prefix))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        yield workdir
+    finally:
+        if given is None:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -316,13 +330,11 @@ def serve_more(args, db: Path, env: dict[str, str], target_ms: float) -> tuple[f
 
 def main() -> int:
     args = parse_args()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="reelsense-scale-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    db = workdir / "serve.db"
     http_events = args.events if args.http_events is None else min(args.http_events, args.events)
     target_ms = TARGETS["feed_p99_ms"][1_000_000 if args.videos > 100_000 else 100_000]
-    env = server_env(workdir, random_clip_checkpoint(workdir.parent))
-    try:
+    with bench_workdir(args.workdir, "reelsense-scale-") as workdir:
+        db = workdir / "serve.db"
+        env = server_env(workdir, random_clip_checkpoint(workdir.parent))
         space = load(args, workdir, db, env, http_events)
         rss, workers = serve(args, db, env, http_events, target_ms, space)
         if args.more_events:
@@ -330,9 +342,6 @@ def main() -> int:
             rss, workers = max(rss, rss2), max(workers, workers2)
         print(f"  server peak RSS {rss:.2f} GB (+ {workers:.2f} GB in its analysis worker)   target <= "
               f"{TARGETS['rss_gb']:g} GB{'  OK' if rss <= TARGETS['rss_gb'] else '  MISS'}", flush=True)
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
